@@ -1,0 +1,130 @@
+#include "warden/signal.h"
+
+#include <openssl/evp.h>
+
+#include <array>
+
+#include <fmt/core.h>
+
+namespace warden {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+bool IsHexDigit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+char ToLowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// A printable rendering of one character for error messages: control bytes and non-ASCII
+// bytes from user input are shown as \xNN so they never corrupt a terminal or a log line.
+std::string Printable(char c) {
+  auto u = static_cast<unsigned char>(c);
+  if (u >= 0x20 && u < 0x7f) return fmt::format("'{}'", c);
+  return fmt::format("\\x{:02x}", u);
+}
+
+}  // namespace
+
+const char* SignalTypeName(SignalType type) {
+  switch (type) {
+    case SignalType::kPdq: return "pdq";
+    case SignalType::kMd5: return "md5";
+    case SignalType::kSha1: return "sha1";
+    case SignalType::kSha256: return "sha256";
+  }
+  return "pdq";
+}
+
+int SignalHexLength(SignalType type) {
+  switch (type) {
+    case SignalType::kPdq: return 64;
+    case SignalType::kMd5: return 32;
+    case SignalType::kSha1: return 40;
+    case SignalType::kSha256: return 64;
+  }
+  return 64;
+}
+
+Result<SignalType> ParseSignalType(std::string_view name) {
+  std::string lower;
+  lower.reserve(name.size());
+  for (char c : name) lower.push_back(ToLowerAscii(c));
+  for (SignalType t : {SignalType::kPdq, SignalType::kMd5, SignalType::kSha1, SignalType::kSha256}) {
+    if (lower == SignalTypeName(t)) return t;
+  }
+  std::string shown;
+  for (char c : name.substr(0, 32)) {
+    auto u = static_cast<unsigned char>(c);
+    shown += (u >= 0x20 && u < 0x7f) ? std::string(1, c) : fmt::format("\\x{:02x}", u);
+  }
+  return Status::InvalidArgument(
+      fmt::format("unknown signal type \"{}\" (expected pdq, md5, sha1 or sha256)", shown));
+}
+
+Result<Signal> Signal::Make(SignalType type, std::string_view value, int quality) {
+  const int want = SignalHexLength(type);
+  if (value.size() != static_cast<size_t>(want)) {
+    return Status::InvalidArgument(fmt::format("{} hash must be {} hex digits, got {}",
+                                               SignalTypeName(type), want, value.size()));
+  }
+  Signal s;
+  s.type = type;
+  s.value.resize(value.size());
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (!IsHexDigit(value[i])) {
+      return Status::InvalidArgument(fmt::format("{} hash has a non-hex character {} at position {}",
+                                                 SignalTypeName(type), Printable(value[i]), i));
+    }
+    s.value[i] = ToLowerAscii(value[i]);
+  }
+  if (quality < -1 || quality > 100) {
+    return Status::InvalidArgument(
+        fmt::format("{} quality must be 0..100 (or -1 for unknown), got {}", SignalTypeName(type),
+                    quality));
+  }
+  s.quality = quality;
+  return s;
+}
+
+Result<Signal> Signal::ParseTagged(std::string_view tagged) {
+  size_t colon = tagged.find(':');
+  if (colon == std::string_view::npos) {
+    return Status::InvalidArgument("tagged signal must look like type:hex, e.g. pdq:<64 hex>");
+  }
+  WARDEN_ASSIGN_OR_RETURN(SignalType type, ParseSignalType(tagged.substr(0, colon)));
+  return Make(type, tagged.substr(colon + 1));
+}
+
+std::string Signal::ToTagged() const {
+  std::string out = SignalTypeName(type);
+  out += ':';
+  out += value;
+  return out;
+}
+
+std::string DigestHex(SignalType type, std::span<const uint8_t> bytes) {
+  const EVP_MD* md = nullptr;
+  switch (type) {
+    case SignalType::kMd5: md = EVP_md5(); break;
+    case SignalType::kSha1: md = EVP_sha1(); break;
+    case SignalType::kSha256: md = EVP_sha256(); break;
+    case SignalType::kPdq: break;
+  }
+  WARDEN_CHECK(md != nullptr);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  unsigned int len = 0;
+  // EVP_Digest handles context setup and teardown; it fails only on allocation failure or
+  // a broken OpenSSL install, which is not a property of the user's bytes.
+  int ok = EVP_Digest(bytes.data(), bytes.size(), out.data(), &len, md, nullptr);
+  WARDEN_CHECK(ok == 1);
+  std::string hex(static_cast<size_t>(len) * 2, '0');
+  for (unsigned int i = 0; i < len; ++i) {
+    hex[2 * i] = kHexDigits[out[i] >> 4];
+    hex[2 * i + 1] = kHexDigits[out[i] & 15];
+  }
+  return hex;
+}
+
+}  // namespace warden
