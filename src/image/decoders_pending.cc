@@ -3,9 +3,6 @@
 
 namespace warden::image_internal {
 
-Result<Image> DecodeJpeg(std::span<const uint8_t>, const DecodeOptions&) {
-  return Status::UnsupportedFormat("JPEG: decoder not built yet");
-}
 Result<Image> DecodeWebp(std::span<const uint8_t>, const DecodeOptions&) {
   return Status::UnsupportedFormat("WebP: decoder not built yet");
 }
