@@ -13,6 +13,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <immintrin.h>
 #include <memory>
 #include <numbers>
 #include <vector>
@@ -46,18 +47,38 @@ const DctMatrix& Dct() {
 }
 
 // Transposes `rows` x `cols` (stride `in_stride`) into `cols` x `rows` (stride `out_stride`).
+// Works in 64x64 tiles (they stay in L1) made of 4x4 register transposes, so every load and
+// store moves 4 contiguous floats; a plain element loop was the core's bottleneck on large
+// images because each store touched a new cache line.
 void Transpose(const float* in, int rows, int cols, size_t in_stride, float* out,
                size_t out_stride) {
-  constexpr int kBlock = 16;
-  for (int r0 = 0; r0 < rows; r0 += kBlock) {
-    const int r1 = std::min(rows, r0 + kBlock);
-    for (int c0 = 0; c0 < cols; c0 += kBlock) {
-      const int c1 = std::min(cols, c0 + kBlock);
-      for (int r = r0; r < r1; ++r) {
+  constexpr int kTile = 64;
+  const int rows4 = rows & ~3, cols4 = cols & ~3;
+  for (int r0 = 0; r0 < rows4; r0 += kTile) {
+    const int r1 = std::min(rows4, r0 + kTile);
+    for (int c0 = 0; c0 < cols4; c0 += kTile) {
+      const int c1 = std::min(cols4, c0 + kTile);
+      for (int r = r0; r < r1; r += 4) {
         const float* src = in + r * in_stride;
-        for (int c = c0; c < c1; ++c) out[c * out_stride + r] = src[c];
+        for (int c = c0; c < c1; c += 4) {
+          __m128 x0 = _mm_loadu_ps(src + c);
+          __m128 x1 = _mm_loadu_ps(src + in_stride + c);
+          __m128 x2 = _mm_loadu_ps(src + 2 * in_stride + c);
+          __m128 x3 = _mm_loadu_ps(src + 3 * in_stride + c);
+          _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+          float* dst = out + c * out_stride + r;
+          _mm_storeu_ps(dst, x0);
+          _mm_storeu_ps(dst + out_stride, x1);
+          _mm_storeu_ps(dst + 2 * out_stride, x2);
+          _mm_storeu_ps(dst + 3 * out_stride, x3);
+        }
       }
     }
+  }
+  // The ragged right and bottom edges, element by element.
+  for (int r = 0; r < rows; ++r) {
+    const int c_start = r < rows4 ? cols4 : 0;
+    for (int c = c_start; c < cols; ++c) out[c * out_stride + r] = in[r * in_stride + c];
   }
 }
 
@@ -69,6 +90,8 @@ void Transpose(const float* in, int rows, int cols, size_t in_stride, float* out
 // Only output rows with keep[i] set are written, packed in order into `out`
 // (row stride `out_stride`); keep == nullptr writes all n rows.
 // REQUIRES: 1 <= window <= n; sum has room for width floats.
+// Cloned for AVX2 (8 lanes; the divisions dominate) with a plain x86-64 fallback.
+__attribute__((target_clones("avx2", "default")))
 void BoxDown(const float* in, size_t in_stride, int n, int width, int window, const bool* keep,
              float* out, size_t out_stride, float* sum) {
   const int half = (window + 2) / 2;
@@ -148,6 +171,26 @@ std::vector<int> DecimationIndices(int n) {
   return idx;
 }
 
+// Row stride (in floats) for a buffer `width` floats wide: a multiple of 16 that is not a
+// multiple of 256, so that the columns a transpose writes do not all land in the same few
+// cache sets (power-of-two strides made the transposes 10x slower).
+size_t PaddedStride(int width) {
+  size_t stride = (static_cast<size_t>(width) + 15) / 16 * 16;
+  if (stride % 256 == 0) stride += 16;
+  return stride;
+}
+
+// Scratch buffers reused across calls on one thread: fresh multi-megabyte allocations cost
+// page faults on every hash.
+struct Scratch {
+  std::vector<float> a, b, sum;
+};
+
+Scratch& ThreadScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
 // Blurs (two Jarosz passes) and decimates `luma` (rows x cols) into a 64x64 buffer.
 void BlurAndDecimate(const float* luma, int rows, int cols, float* a64) {
   const int window_along_rows = (cols + 127) / 128;
@@ -156,43 +199,49 @@ void BlurAndDecimate(const float* luma, int rows, int cols, float* a64) {
   const std::vector<int> col_idx = DecimationIndices(cols);
   // The decimation may read the same row twice when rows < 64; keep flags say which rows
   // are read, and `slot` maps each sample to its packed output row.
-  std::vector<bool> keep_rows_v(rows, false), keep_cols_v(cols, false);
-  for (int i : row_idx) keep_rows_v[i] = true;
-  for (int j : col_idx) keep_cols_v[j] = true;
-  std::unique_ptr<bool[]> keep_rows(new bool[rows]), keep_cols(new bool[cols]);
+  std::unique_ptr<bool[]> keep_rows(new bool[rows]()), keep_cols(new bool[cols]());
+  for (int i : row_idx) keep_rows[i] = true;
+  for (int j : col_idx) keep_cols[j] = true;
   std::vector<int> row_slot(rows, -1), col_slot(cols, -1);
   int kept_rows = 0, kept_cols = 0;
   for (int r = 0; r < rows; ++r) {
-    keep_rows[r] = keep_rows_v[r];
-    if (keep_rows_v[r]) row_slot[r] = kept_rows++;
+    if (keep_rows[r]) row_slot[r] = kept_rows++;
   }
   for (int c = 0; c < cols; ++c) {
-    keep_cols[c] = keep_cols_v[c];
-    if (keep_cols_v[c]) col_slot[c] = kept_cols++;
+    if (keep_cols[c]) col_slot[c] = kept_cols++;
   }
 
-  const size_t plane = static_cast<size_t>(rows) * cols;
-  std::unique_ptr<float[]> buf_a(new float[plane]), buf_b(new float[plane]);
-  std::unique_ptr<float[]> sum(new float[std::max(rows, cols)]);
-  float* a = buf_a.get();
-  float* b = buf_b.get();
+  // Two buffers, each large enough for the image in either orientation.
+  const size_t s_rows = PaddedStride(rows), s_cols = PaddedStride(cols);
+  const size_t plane = std::max({static_cast<size_t>(rows) * s_cols, static_cast<size_t>(cols) * s_rows,
+                                 static_cast<size_t>(rows) * (kSide + 16)});
+  Scratch& scratch = ThreadScratch();
+  if (scratch.a.size() < plane) {
+    scratch.a.resize(plane);
+    scratch.b.resize(plane);
+  }
+  if (scratch.sum.size() < static_cast<size_t>(std::max(rows, cols))) {
+    scratch.sum.resize(std::max(rows, cols));
+  }
+  float* a = scratch.a.data();
+  float* b = scratch.b.data();
+  float* sum = scratch.sum.data();
 
   // Pass 1, box along rows: transpose (cols x rows), box down, transpose back.
-  Transpose(luma, rows, cols, cols, a, rows);
-  BoxDown(a, rows, cols, rows, window_along_rows, nullptr, b, rows, sum.get());
-  Transpose(b, cols, rows, rows, a, cols);
+  Transpose(luma, rows, cols, cols, a, s_rows);
+  BoxDown(a, s_rows, cols, rows, window_along_rows, nullptr, b, s_rows, sum);
+  Transpose(b, cols, rows, s_rows, a, s_cols);
   // Pass 1, box along columns.
-  BoxDown(a, cols, rows, cols, window_along_cols, nullptr, b, cols, sum.get());
+  BoxDown(a, s_cols, rows, cols, window_along_cols, nullptr, b, s_cols, sum);
   // Pass 2, box along rows, only the columns the decimation reads: (kept_cols x rows).
-  Transpose(b, rows, cols, cols, a, rows);
-  BoxDown(a, rows, cols, rows, window_along_rows, keep_cols.get(), b, rows, sum.get());
+  Transpose(b, rows, cols, s_cols, a, s_rows);
+  BoxDown(a, s_rows, cols, rows, window_along_rows, keep_cols.get(), b, s_rows, sum);
   // Pass 2, box along columns, only at the rows the decimation reads: (kept_rows x kept_cols).
-  Transpose(b, kept_cols, rows, rows, a, kept_cols);
-  BoxDown(a, kept_cols, rows, kept_cols, window_along_cols, keep_rows.get(), b, kept_cols,
-          sum.get());
+  Transpose(b, kept_cols, rows, s_rows, a, kSide + 16);
+  BoxDown(a, kSide + 16, rows, kept_cols, window_along_cols, keep_rows.get(), b, kSide + 16, sum);
 
   for (int i = 0; i < kSide; ++i) {
-    const float* src = b + static_cast<size_t>(row_slot[row_idx[i]]) * kept_cols;
+    const float* src = b + static_cast<size_t>(row_slot[row_idx[i]]) * (kSide + 16);
     for (int j = 0; j < kSide; ++j) a64[i * kSide + j] = src[col_slot[col_idx[j]]];
   }
 }
