@@ -32,17 +32,34 @@ const char* PipelineName(Pipeline pipeline);
 // Errors: kInvalidArgument naming the input and the accepted names.
 Result<Pipeline> ParsePipeline(std::string_view name);
 
+// The fast pipeline's JPEG decode parameters, in one place so the benchmark that tunes them
+// (bench/) and the hasher agree. See DecodeOptions for their meaning.
+inline constexpr int kFastJpegScaleDenom = 8;   // 1/8 scale in the DCT domain
+inline constexpr int kFastJpegMinSide = 128;    // never let a side drop below this (pixels)
+inline constexpr bool kFastJpegFastDecode = true;
+
+// The side of the square the cli512 pipeline squashes larger images to (pixels).
+inline constexpr int kCli512Side = 512;
+
 struct HashOptions {
   Pipeline pipeline = Pipeline::kFullres;
   bool dihedral = false;  // also compute the 8 dihedral PDQ hashes
   bool digests = true;    // also compute MD5, SHA-1 and SHA-256 of the bytes
   DecodeOptions decode;   // pixel limit; the fast pipeline sets the JPEG scaling itself
+  // Fast pipeline only: JPEG DCT-domain scaling used instead of decode's JPEG fields. Defaults
+  // are the tuned constants above; a benchmark may override them to explore.
+  int fast_jpeg_scale_denom = kFastJpegScaleDenom;
+  int fast_jpeg_min_side = kFastJpegMinSide;
+  bool fast_jpeg_fast_decode = kFastJpegFastDecode;
 };
 
 struct HashRecord {
   ImageFormat format = ImageFormat::kUnknown;
   int width = 0;   // pixels as stored in the file
   int height = 0;
+  // Size of the luma buffer the PDQ core saw (after DCT-domain scaling or the 512 squash).
+  int hashed_width = 0;
+  int hashed_height = 0;
   Pipeline pipeline = Pipeline::kFullres;
   PdqResult pdq;
   std::string md5, sha1, sha256;  // lower-case hex; empty when digests were not asked for
