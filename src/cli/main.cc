@@ -1,0 +1,119 @@
+// `warden`: the command line. Parses arguments with CLI11 and hands off to one function per
+// subcommand; this file is the edge where exceptions are caught (STYLE.md, "Errors").
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "src/cli/compare_command.h"
+#include "src/cli/hash_command.h"
+#include "src/cli/output_format.h"
+#include "warden/hasher.h"
+#include "warden/pdq.h"
+
+namespace warden {
+namespace {
+
+constexpr char kHashFooter[] = R"(Output (standard output, one line per input, in input order):
+  text  pdqhex,quality,path  (as Meta's pdq-photo-hasher); with --dihedral:
+        pdqhex,quality,rot90,rot180,rot270,flipx,flipy,flipplus1,flipminus1,path
+  csv   header row, then path,pdq,quality,md5,sha1,sha256,width,height,format,pipeline,
+        algorithm,algorithm_version,too_small[,pdq_orig,...,pdq_flipminus1]
+  json  one object per line: path, pdq, quality, md5, sha1, sha256, width, height, format,
+        pipeline, algorithm, algorithm_version, too_small[, dihedral{orig,...}]
+  Digests (md5, sha1, sha256) are computed only for csv and json. Standard input is "-".
+An image under 5 px on a side hashes to all zeros with quality 0 (PDQ spec); json marks it
+"too_small": true, text and csv also print a note on standard error.
+A file that cannot be hashed gets one line "warden: PATH: REASON" on standard error; the
+others are still hashed.
+Exit status: 0 all hashed, 1 any input failed, 2 usage error.)";
+
+int Run(int argc, char** argv) {
+  CLI::App app{"Warden: perceptual (PDQ) and exact (MD5, SHA-1, SHA-256) image hashing.",
+               "warden"};
+  app.set_version_flag("--version",
+                       std::string("warden " WARDEN_VERSION " (") + std::string(kPdqAlgorithm) +
+                           " algorithm version " + std::to_string(kPdqAlgorithmVersion) + ")");
+  app.require_subcommand(1);
+  app.footer("Run 'warden COMMAND --help' for a command's options.");
+
+  // hash
+  HashCommandOptions hash;
+  std::string pipeline = "fullres";
+  std::string format = "text";
+  unsigned cores = std::thread::hardware_concurrency();
+  hash.jobs = cores == 0 ? 1 : static_cast<int>(cores);
+  CLI::App* hash_cmd = app.add_subcommand("hash", "Hash image files with PDQ (and digests).");
+  hash_cmd->add_option("PATH", hash.paths, "Files, directories (with -r), or - for standard input")
+      ->required();
+  hash_cmd->add_flag("-r,--recursive", hash.recursive,
+                     "Hash every file under directory PATHs, sorted by path");
+  hash_cmd->add_option("--pipeline", pipeline,
+                       "fullres: full resolution (default; python-threatexchange, HMA); "
+                       "cli512: squash to 512x512 (Meta's pdq-photo-hasher); "
+                       "fast: JPEG decoded at reduced scale, within distance 10 of fullres")
+      ->check(CLI::IsMember({"fullres", "cli512", "fast"}))
+      ->capture_default_str();
+  hash_cmd->add_flag("--dihedral", hash.dihedral, "Also print the 8 rotated/flipped PDQ hashes");
+  hash_cmd->add_option("--format", format, "Output format: text, csv or json")
+      ->check(CLI::IsMember({"text", "csv", "json"}))
+      ->capture_default_str();
+  hash_cmd->add_option("-j,--jobs", hash.jobs, "Worker threads (default: number of cores)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  hash_cmd->add_option("--max-pixels", hash.max_pixels,
+                       "Refuse images with more pixels than this, before decoding")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  hash_cmd->footer(kHashFooter);
+
+  // compare
+  std::string hex1, hex2;
+  CLI::App* compare_cmd = app.add_subcommand(
+      "compare", "Print the Hamming distance (0..256) between two PDQ hashes (64 hex, "
+                 "optionally pdq:-tagged). PDQ matches at distance <= 31.");
+  compare_cmd->add_option("HEX1", hex1, "First PDQ hash")->required();
+  compare_cmd->add_option("HEX2", hex2, "Second PDQ hash")->required();
+
+  CLI::App* help_cmd = app.add_subcommand("help", "Print this help.");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints the message (or the help/version text) itself; every real parse error
+    // is a usage error, exit 2.
+    int code = app.exit(e);
+    return code == 0 ? 0 : ExitCodeFor(StatusCode::kInvalidArgument);
+  }
+
+  if (help_cmd->parsed()) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
+  if (compare_cmd->parsed()) return RunCompareCommand(hex1, hex2, stdout, stderr);
+
+  // The checks above accept only valid names, so these parses cannot fail.
+  hash.pipeline = *ParsePipeline(pipeline);
+  hash.format = *ParseOutputFormat(format);
+  hash.progress = ::isatty(STDERR_FILENO) == 1;
+  return RunHashCommand(hash, stdin, stdout, stderr);
+}
+
+}  // namespace
+}  // namespace warden
+
+int main(int argc, char** argv) {
+  try {
+    return warden::Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "warden: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "warden: internal error: unknown exception\n");
+  }
+  return 1;
+}
