@@ -393,17 +393,23 @@ PdqResult ComputePdqFromLuma(const float* luma, int rows, int cols, bool with_di
 
 PdqResult ComputePdq(const Image& image, bool with_dihedral) {
   const size_t n = static_cast<size_t>(image.width) * image.height;
-  std::unique_ptr<float[]> luma(new float[n == 0 ? 1 : n]);
+  WARDEN_CHECK(image.pixels.size() >= n * static_cast<size_t>(image.channels));
+  // Reused per thread, like the blur's scratch: a fresh 48 MB buffer for a 12 MP photo
+  // would cost page faults on every hash.
+  thread_local std::vector<float> luma;
+  if (luma.size() < n) luma.resize(n);
   const uint8_t* p = image.pixels.data();
+  float* y = luma.data();
   if (image.channels == 1) {
-    for (size_t i = 0; i < n; ++i) luma[i] = static_cast<float>(p[i]);
+    for (size_t i = 0; i < n; ++i) y[i] = static_cast<float>(p[i]);
   } else {
     WARDEN_CHECK(image.channels == 3);
+    // Step 1, in float, left to right as the reference evaluates it.
     for (size_t i = 0; i < n; ++i) {
-      luma[i] = 0.299f * p[3 * i] + 0.587f * p[3 * i + 1] + 0.114f * p[3 * i + 2];
+      y[i] = 0.299f * p[3 * i] + 0.587f * p[3 * i + 1] + 0.114f * p[3 * i + 2];
     }
   }
-  return ComputePdqFromLuma(luma.get(), image.height, image.width, with_dihedral);
+  return ComputePdqFromLuma(y, image.height, image.width, with_dihedral);
 }
 
 }  // namespace warden
