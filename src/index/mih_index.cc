@@ -1,0 +1,389 @@
+#include "src/index/mih_index.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <numeric>
+
+#include <fmt/core.h>
+
+#include "src/index/hamming_kernels.h"
+
+namespace warden {
+namespace {
+
+// Slots per chunk: 2^16 hashes of 32 bytes = 2 MiB, one huge page.
+constexpr int kChunkShift = 16;
+constexpr uint32_t kChunkSlots = uint32_t{1} << kChunkShift;
+constexpr uint32_t kChunkMask = kChunkSlots - 1;
+
+// Cost model, in units of one random memory access (the paper's section 4 argument: a
+// search costs its bucket probes plus its candidate verifications). A sequential scan
+// reads 32 bytes per hash at memory bandwidth, roughly a quarter of a random access.
+constexpr double kScanCostPerHash = 0.25;
+
+// Zeroed, page-aligned memory straight from the kernel: untouched pages cost no RAM, so a
+// 128 MiB head table holding a few thousand hashes stays small. Huge pages cut the TLB
+// misses of random probes. Returns nullptr on failure.
+void* MapZeroed(size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+#ifdef MADV_HUGEPAGE
+  madvise(p, bytes, MADV_HUGEPAGE);  // advice only; failure is harmless
+#endif
+  return p;
+}
+
+void* MapZeroedOrDie(size_t bytes) {
+  void* p = MapZeroed(bytes);
+  // Out of address space is not an expected failure of an in-memory index.
+  WARDEN_CHECK(p != nullptr);
+  return p;
+}
+
+double Binomial(int n, int k) {
+  double c = 1;
+  for (int i = 0; i < k; ++i) c = c * (n - i) / (i + 1);
+  return c;
+}
+
+// Calls f(mask) for every `bits`-bit mask with at most `radius` bits set, in order of
+// popcount, each combination from Gosper's hack (HAKMEM item 175).
+template <typename F>
+void ForEachMaskWithin(int bits, int radius, F&& f) {
+  const uint64_t limit = uint64_t{1} << bits;
+  f(uint32_t{0});
+  for (int k = 1; k <= std::min(radius, bits); ++k) {
+    for (uint64_t v = (uint64_t{1} << k) - 1; v < limit;) {
+      f(static_cast<uint32_t>(v));
+      uint64_t c = v & (~v + 1);
+      uint64_t r = v + c;
+      v = (((r ^ v) >> 2) / c) | r;
+    }
+  }
+}
+
+struct Cursor {
+  uint32_t slot;
+  uint32_t table;
+};
+
+struct ProbeView {
+  void* const* hash_chunks;
+  void* const* link_chunks;
+  size_t link_words;
+};
+
+inline const PdqHash& HashIn(const ProbeView& v, uint32_t slot) {
+  return static_cast<const PdqHash*>(v.hash_chunks[slot >> kChunkShift])[slot & kChunkMask];
+}
+inline const uint32_t* LinkIn(const ProbeView& v, uint32_t slot) {
+  return static_cast<const uint32_t*>(v.link_chunks[slot >> kChunkShift]) +
+         (slot & kChunkMask) * v.link_words;
+}
+inline void PrefetchSlot(const ProbeView& v, uint32_t slot) {
+  __builtin_prefetch(&HashIn(v, slot));
+  const uint32_t* link = LinkIn(v, slot);
+  __builtin_prefetch(link);
+  __builtin_prefetch(link + v.link_words - 1);
+}
+
+// Walks all bucket lists in lock step, one node of every list per round: the lists are
+// short (a few nodes) and each node is a cache miss, so advancing thousands of independent
+// cursors with prefetches keeps many misses in flight instead of chasing one chain at a
+// time. Compiled twice (function multiversioning) so the verification uses POPCNT where the
+// CPU has it; the loader picks the clone.
+__attribute__((target_clones("popcnt", "default"))) void WalkBuckets(
+    const ProbeView& v, const PdqHash& query, int max_distance, std::vector<Cursor>* cursors,
+    std::vector<PdqNeighbor>* out) {
+  size_t live = cursors->size();
+  Cursor* c = cursors->data();
+  while (live > 0) {
+    size_t kept = 0;
+    for (size_t i = 0; i < live; ++i) {
+      const uint32_t slot = c[i].slot;
+      const int d = HammingDistance(query, HashIn(v, slot));
+      const uint32_t* link = LinkIn(v, slot);
+      if (d <= max_distance) {
+        uint64_t id;
+        std::memcpy(&id, link, sizeof(id));
+        out->push_back({id, d});
+      }
+      const uint32_t next = link[2 + c[i].table];
+      if (next != 0) {
+        PrefetchSlot(v, next - 1);
+        c[kept++] = {next - 1, c[i].table};
+      }
+    }
+    live = kept;
+  }
+}
+
+void SortAndDedupe(std::vector<PdqNeighbor>* v) {
+  std::sort(v->begin(), v->end(), [](const PdqNeighbor& a, const PdqNeighbor& b) {
+    return a.distance != b.distance ? a.distance < b.distance : a.id < b.id;
+  });
+  // A hash close to the query can sit in several probed buckets; its copies are adjacent.
+  v->erase(std::unique(v->begin(), v->end()), v->end());
+}
+
+}  // namespace
+
+std::vector<int> MihIndex::DefaultSubstringBits() {
+  return {22, 22, 22, 22, 21, 21, 21, 21, 21, 21, 21, 21};
+}
+
+MihIndex::MihIndex() : MihIndex(Options{}) {}
+
+MihIndex::MihIndex(Options options) : always_probe_(options.always_probe) {
+  const std::vector<int>& bits = options.substring_bits;
+  WARDEN_CHECK(!bits.empty() && bits.size() <= 64);
+  WARDEN_CHECK(std::accumulate(bits.begin(), bits.end(), 0) == 256);
+  int start = 0;
+  size_t cells = 0;
+  for (int b : bits) {
+    WARDEN_CHECK(b >= 1 && b <= 28);
+    Substring s;
+    s.start = start;
+    s.bits = b;
+    s.mask = (uint32_t{1} << b) - 1;
+    s.heads_offset = cells;
+    substrings_.push_back(s);
+    start += b;
+    cells += size_t{1} << b;
+  }
+  link_words_ = 2 + bits.size();
+  heads_bytes_ = cells * sizeof(uint32_t);
+  heads_ = static_cast<uint32_t*>(MapZeroedOrDie(heads_bytes_));
+}
+
+MihIndex::~MihIndex() {
+  munmap(heads_, heads_bytes_);
+  for (void* p : hash_chunks_) munmap(p, kChunkSlots * sizeof(PdqHash));
+  for (void* p : link_chunks_) munmap(p, kChunkSlots * link_words_ * sizeof(uint32_t));
+}
+
+uint32_t MihIndex::Key(const PdqHash& hash, const Substring& s) const {
+  const int word = s.start >> 6;
+  const int offset = s.start & 63;
+  uint64_t v = hash.words[word] >> offset;
+  if (offset + s.bits > 64) v |= hash.words[word + 1] << (64 - offset);
+  return static_cast<uint32_t>(v) & s.mask;
+}
+
+const PdqHash& MihIndex::HashAt(uint32_t slot) const {
+  return static_cast<const PdqHash*>(hash_chunks_[slot >> kChunkShift])[slot & kChunkMask];
+}
+
+uint64_t MihIndex::IdAt(uint32_t slot) const {
+  uint64_t id;
+  std::memcpy(&id, NextAt(slot) - 2, sizeof(id));
+  return id;
+}
+
+uint32_t* MihIndex::NextAt(uint32_t slot) const {
+  return static_cast<uint32_t*>(link_chunks_[slot >> kChunkShift]) +
+         (slot & kChunkMask) * link_words_ + 2;
+}
+
+void MihIndex::Link(uint32_t slot, const PdqHash& hash) {
+  uint32_t* next = NextAt(slot);
+  for (size_t t = 0; t < substrings_.size(); ++t) {
+    uint32_t& head = heads_[substrings_[t].heads_offset + Key(hash, substrings_[t])];
+    next[t] = head;
+    head = slot + 1;
+  }
+}
+
+void MihIndex::Unlink(uint32_t slot, const PdqHash& hash) {
+  uint32_t* next = NextAt(slot);
+  for (size_t t = 0; t < substrings_.size(); ++t) {
+    uint32_t* link = &heads_[substrings_[t].heads_offset + Key(hash, substrings_[t])];
+    while (*link != slot + 1) {
+      WARDEN_CHECK(*link != 0);  // the slot must be on its bucket's list
+      link = &NextAt(*link - 1)[t];
+    }
+    *link = next[t];
+  }
+}
+
+Status MihIndex::Add(uint64_t id, const PdqHash& hash) {
+  std::unique_lock lock(mu_);
+  return AddLocked(id, hash);
+}
+
+Status MihIndex::AddBatch(std::span<const uint64_t> ids, std::span<const PdqHash> hashes) {
+  WARDEN_CHECK(ids.size() == hashes.size());
+  std::unique_lock lock(mu_);
+  slots_.Reserve(std::min(slots_.size() + ids.size(), kPdqIndexMaxSize),
+                 [this](uint32_t slot) { return IdAt(slot); });
+  for (size_t i = 0; i < ids.size(); ++i) WARDEN_RETURN_IF_ERROR(AddLocked(ids[i], hashes[i]));
+  return Status::Ok();
+}
+
+Status MihIndex::AddLocked(uint64_t id, const PdqHash& hash) {
+  auto id_of = [this](uint32_t s) { return IdAt(s); };
+  uint32_t slot = slots_.Find(id, id_of);
+  if (slot != IdSlotMap::kNoSlot) {  // replace: move the entry to its new buckets
+    PdqHash& stored = const_cast<PdqHash&>(HashAt(slot));
+    if (stored == hash) return Status::Ok();
+    Unlink(slot, stored);
+    stored = hash;
+    Link(slot, hash);
+    return Status::Ok();
+  }
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    if (slot_count_ >= kPdqIndexMaxSize) {
+      return Status::ResourceExhausted(
+          fmt::format("PDQ index: full at {} hashes, cannot add id {}", slot_count_, id));
+    }
+    slot = slot_count_++;
+    if ((slot & kChunkMask) == 0) {
+      hash_chunks_.push_back(MapZeroedOrDie(kChunkSlots * sizeof(PdqHash)));
+      link_chunks_.push_back(MapZeroedOrDie(kChunkSlots * link_words_ * sizeof(uint32_t)));
+    }
+    if ((slot >> 6) >= live_.size()) live_.push_back(0);
+  }
+  const_cast<PdqHash&>(HashAt(slot)) = hash;
+  std::memcpy(NextAt(slot) - 2, &id, sizeof(id));
+  Link(slot, hash);
+  live_[slot >> 6] |= uint64_t{1} << (slot & 63);
+  slots_.Insert(id, slot, id_of);
+  return Status::Ok();
+}
+
+bool MihIndex::Remove(uint64_t id) {
+  std::unique_lock lock(mu_);
+  auto id_of = [this](uint32_t s) { return IdAt(s); };
+  uint32_t slot = slots_.Find(id, id_of);
+  if (slot == IdSlotMap::kNoSlot) return false;
+  Unlink(slot, HashAt(slot));
+  slots_.Erase(id, id_of);
+  live_[slot >> 6] &= ~(uint64_t{1} << (slot & 63));
+  free_slots_.push_back(slot);
+  return true;
+}
+
+bool MihIndex::Contains(uint64_t id) const {
+  std::shared_lock lock(mu_);
+  return slots_.Find(id, [this](uint32_t s) { return IdAt(s); }) != IdSlotMap::kNoSlot;
+}
+
+size_t MihIndex::size() const {
+  std::shared_lock lock(mu_);
+  return slots_.size();
+}
+
+size_t MihIndex::memory_bytes() const {
+  std::shared_lock lock(mu_);
+  return heads_bytes_ + hash_chunks_.size() * kChunkSlots * sizeof(PdqHash) +
+         link_chunks_.size() * kChunkSlots * link_words_ * sizeof(uint32_t) +
+         live_.capacity() * sizeof(uint64_t) + free_slots_.capacity() * sizeof(uint32_t) +
+         slots_.memory_bytes() + (hash_chunks_.capacity() + link_chunks_.capacity()) * sizeof(void*);
+}
+
+std::vector<int> MihIndex::ProbePlan(int max_distance) const {
+  std::shared_lock lock(mu_);
+  std::vector<int> radii;
+  if (!PlanLocked(max_distance, &radii)) radii.clear();
+  return radii;
+}
+
+bool MihIndex::PlanLocked(int max_distance, std::vector<int>* radii) const {
+  if (max_distance < 0 || max_distance > kPdqMihMaxDistance) return false;
+  const double n = static_cast<double>(slots_.size());
+  radii->assign(substrings_.size(), -1);
+  // Greedy: raise the radius whose next step adds the least cost until the radii cover
+  // max_distance, i.e. sum (s_t + 1) = max_distance + 1. A step's cost C(b, s + 1) grows
+  // with s, so greedy yields the cheapest cover under the model.
+  double cost = 0;
+  for (int step = 0; step <= max_distance; ++step) {
+    size_t best = 0;
+    double best_cost = -1;
+    for (size_t t = 0; t < substrings_.size(); ++t) {
+      const Substring& s = substrings_[t];
+      if ((*radii)[t] >= s.bits) continue;  // this table cannot widen further
+      double c = Binomial(s.bits, (*radii)[t] + 1) * (1.0 + n / static_cast<double>(s.mask + 1.0));
+      if (best_cost < 0 || c < best_cost) {
+        best_cost = c;
+        best = t;
+      }
+    }
+    if (best_cost < 0) return false;  // every table fully open: a scan is simpler
+    ++(*radii)[best];
+    cost += best_cost;
+  }
+  return always_probe_ || cost < kScanCostPerHash * static_cast<double>(slot_count_) + 64.0;
+}
+
+Result<std::vector<PdqNeighbor>> MihIndex::Search(const PdqHash& query, int max_distance) const {
+  WARDEN_RETURN_IF_ERROR(ValidatePdqMaxDistance(max_distance));
+  thread_local std::vector<int> radii;
+  std::vector<PdqNeighbor> out;
+  {
+    std::shared_lock lock(mu_);
+    if (PlanLocked(max_distance, &radii)) {
+      ProbeLocked(query, max_distance, radii, &out);
+    } else {
+      ScanLocked(query, max_distance, &out);
+    }
+  }
+  SortAndDedupe(&out);
+  return out;
+}
+
+void MihIndex::ScanLocked(const PdqHash& query, int max_distance,
+                          std::vector<PdqNeighbor>* out) const {
+  thread_local std::vector<ScanHit> hits;
+  const ScanFn scan = ScanKernel();
+  for (size_t c = 0; c < hash_chunks_.size(); ++c) {
+    const uint32_t first = static_cast<uint32_t>(c << kChunkShift);
+    const uint32_t n = std::min(kChunkSlots, slot_count_ - first);
+    hits.clear();
+    scan(static_cast<const PdqHash*>(hash_chunks_[c]), n, query, max_distance, &hits);
+    for (const ScanHit& h : hits) {
+      const uint32_t slot = first + h.index;
+      if ((live_[slot >> 6] >> (slot & 63)) & 1) {
+        out->push_back({IdAt(slot), static_cast<int>(h.distance)});
+      }
+    }
+  }
+}
+
+void MihIndex::ProbeLocked(const PdqHash& query, int max_distance, const std::vector<int>& radii,
+                           std::vector<PdqNeighbor>* out) const {
+  thread_local std::vector<Cursor> probes;
+  thread_local std::vector<Cursor> cursors;
+  probes.clear();
+  cursors.clear();
+  // Pass 1: every head cell to probe, prefetched as it is found.
+  for (size_t t = 0; t < substrings_.size(); ++t) {
+    if (radii[t] < 0) continue;
+    const Substring& s = substrings_[t];
+    const uint32_t key = Key(query, s);
+    const uint32_t* table = heads_ + s.heads_offset;
+    ForEachMaskWithin(s.bits, radii[t], [&](uint32_t mask) {
+      const uint32_t cell = key ^ mask;
+      __builtin_prefetch(table + cell);
+      probes.push_back({cell, static_cast<uint32_t>(t)});
+    });
+  }
+  const ProbeView view{hash_chunks_.data(), link_chunks_.data(), link_words_};
+  // Pass 2: the first node of every non-empty bucket becomes a cursor.
+  for (const Cursor& p : probes) {
+    const uint32_t head = heads_[substrings_[p.table].heads_offset + p.slot];
+    if (head != 0) {
+      PrefetchSlot(view, head - 1);
+      cursors.push_back({head - 1, p.table});
+    }
+  }
+  // Pass 3: verify every node on all 256 bits.
+  WalkBuckets(view, query, max_distance, &cursors, out);
+}
+
+}  // namespace warden
