@@ -92,7 +92,9 @@ int Run(int argc, char** argv) {
   }
 
   if (help_cmd->parsed()) {
-    std::fputs(app.help().c_str(), stdout);
+    // App::help() would describe the parsed subcommand ("help" itself); format the top level.
+    std::fputs(app.get_formatter()->make_help(&app, "warden", CLI::AppFormatMode::Normal).c_str(),
+               stdout);
     return 0;
   }
   if (compare_cmd->parsed()) return RunCompareCommand(hex1, hex2, stdout, stderr);
