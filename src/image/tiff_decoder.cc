@@ -1,4 +1,4 @@
-// TIFF through libtiff, first directory only, via the RGBA interface (TIFFReadRGBAImage),
+// TIFF through libtiff, first directory only, via the RGBA interface (TIFFRGBAImageGet),
 // which handles every photometric, bit depth and compression libtiff supports. Alpha is
 // dropped; 1-sample grey images (MINISBLACK/MINISWHITE) come out as 1 channel. 16-bit samples
 // are reduced to 8 by libtiff's RGBA interface.
@@ -147,10 +147,21 @@ Result<Image> DecodeTiff(std::span<const uint8_t> bytes, const DecodeOptions& op
                     samples - extra_count == 1;
 
   std::vector<uint32_t> raster(static_cast<size_t>(width) * height);
-  if (!TIFFReadRGBAImageOriented(tif, width, height, raster.data(), ORIENTATION_TOPLEFT,
-                                 /*stop_on_error=*/1)) {
-    return Failure(reader, "reading pixels");
+  TIFFRGBAImage rgba;
+  if (!TIFFRGBAImageBegin(&rgba, tif, /*stop=*/1, why)) {
+    return Status::UnsupportedFormat(std::string("TIFF: cannot convert to RGB: ") + why);
   }
+  // libtiff premultiplies unassociated alpha through the UaToAa table (v * a / 255). Warden
+  // drops alpha without compositing (warden/image.h), so make the table the identity.
+  if (rgba.UaToAa != nullptr) {
+    for (int a = 0; a < 256; ++a) {
+      for (int v = 0; v < 256; ++v) rgba.UaToAa[a * 256 + v] = static_cast<uint8_t>(v);
+    }
+  }
+  rgba.req_orientation = ORIENTATION_TOPLEFT;
+  const int got = TIFFRGBAImageGet(&rgba, raster.data(), width, height);
+  TIFFRGBAImageEnd(&rgba);
+  if (!got) return Failure(reader, "reading pixels");
   Image image;
   const int channels = grey ? 1 : 3;
   AllocateImage(image, ImageFormat::kTiff, static_cast<int>(width), static_cast<int>(height),
