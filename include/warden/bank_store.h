@@ -55,7 +55,7 @@ enum class WriteOpKind {
   kUpsert,
   // Replace item `item.id`'s signals, classification, provenance, note and disable_until
   // (UpdateItem semantics). item.bank may be empty; if set it must be the item's bank.
-  // Outcome kNotFound if there is no such item.
+  // Outcome kNotFound if there is no such item, kDuplicate if nothing changed.
   kUpdate,
   // Delete item `item.id`. Outcome kNotFound if there is no such item.
   kDelete,
