@@ -34,8 +34,8 @@ Result<Pipeline> ParsePipeline(std::string_view name);
 
 // The fast pipeline's JPEG decode parameters, in one place so the benchmark that tunes them
 // (bench/) and the hasher agree. See DecodeOptions for their meaning.
-inline constexpr int kFastJpegScaleDenom = 8;   // 1/8 scale in the DCT domain
-inline constexpr int kFastJpegMinSide = 128;    // never let a side drop below this (pixels)
+inline constexpr int kFastJpegScaleDenom = 8;  // 1/8 scale in the DCT domain
+inline constexpr int kFastJpegMinSide = 128;   // never let a side drop below this (pixels)
 inline constexpr bool kFastJpegFastDecode = true;
 
 // The side of the square the cli512 pipeline squashes larger images to (pixels).
@@ -55,7 +55,7 @@ struct HashOptions {
 
 struct HashRecord {
   ImageFormat format = ImageFormat::kUnknown;
-  int width = 0;   // pixels as stored in the file
+  int width = 0;  // pixels as stored in the file
   int height = 0;
   // Size of the luma buffer the PDQ core saw (after DCT-domain scaling or the 512 squash).
   int hashed_width = 0;

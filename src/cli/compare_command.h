@@ -21,8 +21,7 @@ namespace warden {
 Result<PdqHash> ParseCompareArgument(std::string_view arg);
 
 // Returns the exit status: 0 and the distance on `out`, or 2 with a message on `err`.
-int RunCompareCommand(std::string_view hex1, std::string_view hex2, std::FILE* out,
-                      std::FILE* err);
+int RunCompareCommand(std::string_view hex1, std::string_view hex2, std::FILE* out, std::FILE* err);
 
 }  // namespace warden
 

@@ -1,10 +1,10 @@
 #include "src/cli/compare_command.h"
 
+#include <gtest/gtest.h>
+
 #include <cctype>
 #include <cstdio>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace warden {
 namespace {

@@ -1,11 +1,11 @@
 #include "src/cli/hash_command.h"
 
+#include <fmt/core.h>
+
 #include <cerrno>
 #include <cstring>
 #include <optional>
 #include <string_view>
-
-#include <fmt/core.h>
 
 #include "src/cli/input_paths.h"
 #include "src/cli/ordered_pool.h"

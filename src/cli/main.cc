@@ -2,13 +2,12 @@
 // subcommand; this file is the edge where exceptions are caught (STYLE.md, "Errors").
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "src/cli/compare_command.h"
 #include "src/cli/hash_command.h"
@@ -34,11 +33,10 @@ others are still hashed.
 Exit status: 0 all hashed, 1 any input failed, 2 usage error.)";
 
 int Run(int argc, char** argv) {
-  CLI::App app{"Warden: perceptual (PDQ) and exact (MD5, SHA-1, SHA-256) image hashing.",
-               "warden"};
-  app.set_version_flag("--version",
-                       std::string("warden " WARDEN_VERSION " (") + std::string(kPdqAlgorithm) +
-                           " algorithm version " + std::to_string(kPdqAlgorithmVersion) + ")");
+  CLI::App app{"Warden: perceptual (PDQ) and exact (MD5, SHA-1, SHA-256) image hashing.", "warden"};
+  app.set_version_flag("--version", std::string("warden " WARDEN_VERSION " (") +
+                                        std::string(kPdqAlgorithm) + " algorithm version " +
+                                        std::to_string(kPdqAlgorithmVersion) + ")");
   app.require_subcommand(1);
   app.footer("Run 'warden COMMAND --help' for a command's options.");
 
@@ -53,10 +51,11 @@ int Run(int argc, char** argv) {
       ->required();
   hash_cmd->add_flag("-r,--recursive", hash.recursive,
                      "Hash every file under directory PATHs, sorted by path");
-  hash_cmd->add_option("--pipeline", pipeline,
-                       "fullres: full resolution (default; python-threatexchange, HMA); "
-                       "cli512: squash to 512x512 (Meta's pdq-photo-hasher); "
-                       "fast: JPEG decoded at reduced scale, within distance 10 of fullres")
+  hash_cmd
+      ->add_option("--pipeline", pipeline,
+                   "fullres: full resolution (default; python-threatexchange, HMA); "
+                   "cli512: squash to 512x512 (Meta's pdq-photo-hasher); "
+                   "fast: JPEG decoded at reduced scale, within distance 10 of fullres")
       ->check(CLI::IsMember({"fullres", "cli512", "fast"}))
       ->capture_default_str();
   hash_cmd->add_flag("--dihedral", hash.dihedral, "Also print the 8 rotated/flipped PDQ hashes");
@@ -66,17 +65,19 @@ int Run(int argc, char** argv) {
   hash_cmd->add_option("-j,--jobs", hash.jobs, "Worker threads (default: number of cores)")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  hash_cmd->add_option("--max-pixels", hash.max_pixels,
-                       "Refuse images with more pixels than this, before decoding")
+  hash_cmd
+      ->add_option("--max-pixels", hash.max_pixels,
+                   "Refuse images with more pixels than this, before decoding")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   hash_cmd->footer(kHashFooter);
 
   // compare
   std::string hex1, hex2;
-  CLI::App* compare_cmd = app.add_subcommand(
-      "compare", "Print the Hamming distance (0..256) between two PDQ hashes (64 hex, "
-                 "optionally pdq:-tagged). PDQ matches at distance <= 31.");
+  CLI::App* compare_cmd =
+      app.add_subcommand("compare",
+                         "Print the Hamming distance (0..256) between two PDQ hashes (64 hex, "
+                         "optionally pdq:-tagged). PDQ matches at distance <= 31.");
   compare_cmd->add_option("HEX1", hex1, "First PDQ hash")->required();
   compare_cmd->add_option("HEX2", hex2, "Second PDQ hash")->required();
 

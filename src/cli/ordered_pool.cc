@@ -66,9 +66,9 @@ class Pool {
   const std::function<void(size_t)>& work_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<char> done_;  // guarded by mu_
-  size_t next_ = 0;         // guarded by mu_
-  bool stop_ = false;       // guarded by mu_
+  std::vector<char> done_;    // guarded by mu_
+  size_t next_ = 0;           // guarded by mu_
+  bool stop_ = false;         // guarded by mu_
   std::exception_ptr error_;  // guarded by mu_
 };
 

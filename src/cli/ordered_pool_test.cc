@@ -1,11 +1,11 @@
 #include "src/cli/ordered_pool.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <stdexcept>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace warden {
 namespace {
@@ -67,7 +67,8 @@ TEST(OrderedPoolTest, UsesSeveralThreads) {
 
 TEST(OrderedPoolTest, ZeroItems) {
   int calls = 0;
-  RunOrdered(0, 4, [&](size_t) { ++calls; }, [&](size_t) { ++calls; });
+  RunOrdered(
+      0, 4, [&](size_t) { ++calls; }, [&](size_t) { ++calls; });
   EXPECT_EQ(calls, 0);
 }
 

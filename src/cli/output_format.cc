@@ -8,8 +8,8 @@ namespace warden {
 namespace {
 
 constexpr Dihedral kAllDihedral[kDihedralCount] = {
-    Dihedral::kOriginal, Dihedral::kRot90,  Dihedral::kRot180,    Dihedral::kRot270,
-    Dihedral::kFlipX,    Dihedral::kFlipY,  Dihedral::kFlipPlus1, Dihedral::kFlipMinus1};
+    Dihedral::kOriginal, Dihedral::kRot90, Dihedral::kRot180,    Dihedral::kRot270,
+    Dihedral::kFlipX,    Dihedral::kFlipY, Dihedral::kFlipPlus1, Dihedral::kFlipMinus1};
 
 std::string TextLine(std::string_view path, const HashRecord& r, bool dihedral) {
   std::string line = fmt::format("{},{}", r.pdq.hash.ToHex(), r.pdq.quality);
@@ -27,11 +27,11 @@ std::string TextLine(std::string_view path, const HashRecord& r, bool dihedral) 
 }
 
 std::string CsvLine(std::string_view path, const HashRecord& r, bool dihedral) {
-  std::string line = fmt::format(
-      "{},{},{},{},{},{},{},{},{},{},{},{},{}", CsvField(path), r.pdq.hash.ToHex(),
-      r.pdq.quality, r.md5, r.sha1, r.sha256, r.width, r.height, ImageFormatName(r.format),
-      PipelineName(r.pipeline), kPdqAlgorithm, kPdqAlgorithmVersion,
-      r.pdq.too_small ? "true" : "false");
+  std::string line =
+      fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}", CsvField(path), r.pdq.hash.ToHex(),
+                  r.pdq.quality, r.md5, r.sha1, r.sha256, r.width, r.height,
+                  ImageFormatName(r.format), PipelineName(r.pipeline), kPdqAlgorithm,
+                  kPdqAlgorithmVersion, r.pdq.too_small ? "true" : "false");
   if (dihedral) {
     for (int d = 0; d < kDihedralCount; ++d) {
       line += ',';
@@ -60,7 +60,8 @@ std::string JsonLine(std::string_view path, const HashRecord& r, bool dihedral) 
   j["too_small"] = r.pdq.too_small;
   if (dihedral) {
     nlohmann::ordered_json d;
-    for (Dihedral v : kAllDihedral) d[DihedralName(v)] = r.pdq.dihedral[static_cast<int>(v)].ToHex();
+    for (Dihedral v : kAllDihedral)
+      d[DihedralName(v)] = r.pdq.dihedral[static_cast<int>(v)].ToHex();
     j["dihedral"] = std::move(d);
   }
   // File names are bytes, not necessarily UTF-8: replace invalid sequences instead of

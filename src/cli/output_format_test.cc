@@ -1,9 +1,9 @@
 #include "src/cli/output_format.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace warden {
 namespace {
@@ -14,7 +14,8 @@ HashRecord SampleRecord(bool dihedral) {
   r.width = 1600;
   r.height = 1004;
   r.pipeline = Pipeline::kCli512;
-  r.pdq.hash = *PdqHash::FromHex("d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22");
+  r.pdq.hash =
+      *PdqHash::FromHex("d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22");
   r.pdq.quality = 100;
   r.md5 = std::string(32, 'a');
   r.sha1 = std::string(40, 'b');
@@ -68,8 +69,8 @@ TEST(OutputFormatTest, CsvHeaderAndRow) {
   EXPECT_NE(header.find(",too_small,pdq_orig,pdq_rot90,"), std::string::npos);
   EXPECT_NE(header.find(",pdq_flipminus1\n"), std::string::npos);
   EXPECT_EQ(FormatRecord(OutputFormat::kCsv, "dir/\"q\",1.jpg", SampleRecord(false), false),
-            "\"dir/\"\"q\"\",1.jpg\"," + std::string(kHex) + ",100," + std::string(32, 'a') +
-                "," + std::string(40, 'b') + "," + std::string(64, 'c') +
+            "\"dir/\"\"q\"\",1.jpg\"," + std::string(kHex) + ",100," + std::string(32, 'a') + "," +
+                std::string(40, 'b') + "," + std::string(64, 'c') +
                 ",1600,1004,jpeg,cli512,pdq,1,false\n");
 }
 
@@ -106,8 +107,8 @@ TEST(OutputFormatTest, JsonFields) {
   EXPECT_EQ(j["dihedral"]["rot90"], rot90.ToHex());
   EXPECT_TRUE(j["dihedral"].contains("flipminus1"));
 
-  auto plain = nlohmann::json::parse(
-      FormatRecord(OutputFormat::kJson, "p.jpg", SampleRecord(false), false));
+  auto plain =
+      nlohmann::json::parse(FormatRecord(OutputFormat::kJson, "p.jpg", SampleRecord(false), false));
   EXPECT_FALSE(plain.contains("dihedral"));
 }
 

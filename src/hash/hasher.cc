@@ -1,9 +1,9 @@
 #include "warden/hasher.h"
 
+#include <fmt/core.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <fmt/core.h>
 
 namespace warden {
 namespace {

@@ -2,14 +2,14 @@
 // row, through the whole hasher (decode + pipeline + PDQ): hash, quality and the 8 dihedral
 // hashes must equal the reference bit for bit (issue 2, "What it must show", item 1).
 // The `core` rows test the PDQ core alone and live in pdq_manifest_test.cc.
+#include <gtest/gtest.h>
+
 #include <cctype>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "warden/file_bytes.h"
 #include "warden/hasher.h"

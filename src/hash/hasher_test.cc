@@ -1,13 +1,12 @@
 #include "warden/hasher.h"
 
+#include <gtest/gtest.h>
 #include <png.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "warden/file_bytes.h"
 

@@ -1,10 +1,9 @@
 #include "warden/signal.h"
 
+#include <fmt/core.h>
 #include <openssl/evp.h>
 
 #include <array>
-
-#include <fmt/core.h>
 
 namespace warden {
 namespace {
@@ -51,7 +50,8 @@ Result<SignalType> ParseSignalType(std::string_view name) {
   std::string lower;
   lower.reserve(name.size());
   for (char c : name) lower.push_back(ToLowerAscii(c));
-  for (SignalType t : {SignalType::kPdq, SignalType::kMd5, SignalType::kSha1, SignalType::kSha256}) {
+  for (SignalType t :
+       {SignalType::kPdq, SignalType::kMd5, SignalType::kSha1, SignalType::kSha256}) {
     if (lower == SignalTypeName(t)) return t;
   }
   std::string shown;
@@ -74,15 +74,15 @@ Result<Signal> Signal::Make(SignalType type, std::string_view value, int quality
   s.value.resize(value.size());
   for (size_t i = 0; i < value.size(); ++i) {
     if (!IsHexDigit(value[i])) {
-      return Status::InvalidArgument(fmt::format("{} hash has a non-hex character {} at position {}",
-                                                 SignalTypeName(type), Printable(value[i]), i));
+      return Status::InvalidArgument(
+          fmt::format("{} hash has a non-hex character {} at position {}", SignalTypeName(type),
+                      Printable(value[i]), i));
     }
     s.value[i] = ToLowerAscii(value[i]);
   }
   if (quality < -1 || quality > 100) {
-    return Status::InvalidArgument(
-        fmt::format("{} quality must be 0..100 (or -1 for unknown), got {}", SignalTypeName(type),
-                    quality));
+    return Status::InvalidArgument(fmt::format(
+        "{} quality must be 0..100 (or -1 for unknown), got {}", SignalTypeName(type), quality));
   }
   s.quality = quality;
   return s;

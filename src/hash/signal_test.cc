@@ -1,10 +1,10 @@
 #include "warden/signal.h"
 
+#include <gtest/gtest.h>
+
 #include <cctype>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace warden {
 namespace {
@@ -95,10 +95,10 @@ TEST(SignalTest, ParseTaggedRoundTrip) {
 }
 
 TEST(SignalTest, ParseTaggedRejectsMalformed) {
-  EXPECT_FALSE(Signal::ParseTagged(kPdqHex).ok());                           // no tag
-  EXPECT_FALSE(Signal::ParseTagged(std::string("vpdq:") + kPdqHex).ok());     // unknown tag
-  EXPECT_FALSE(Signal::ParseTagged(std::string("md5:") + kPdqHex).ok());      // wrong length
-  EXPECT_FALSE(Signal::ParseTagged(std::string("pdq: ") + kPdqHex).ok());     // space
+  EXPECT_FALSE(Signal::ParseTagged(kPdqHex).ok());                              // no tag
+  EXPECT_FALSE(Signal::ParseTagged(std::string("vpdq:") + kPdqHex).ok());       // unknown tag
+  EXPECT_FALSE(Signal::ParseTagged(std::string("md5:") + kPdqHex).ok());        // wrong length
+  EXPECT_FALSE(Signal::ParseTagged(std::string("pdq: ") + kPdqHex).ok());       // space
   EXPECT_FALSE(Signal::ParseTagged(std::string("pdq:") + kPdqHex + ":").ok());  // trailing
   EXPECT_FALSE(Signal::ParseTagged("").ok());
   EXPECT_FALSE(Signal::ParseTagged(":").ok());
@@ -113,8 +113,7 @@ TEST(SignalTest, DigestKnownVectorsEmpty) {
 
 TEST(SignalTest, DigestKnownVectorsAbc) {
   EXPECT_EQ(DigestHex(SignalType::kMd5, Bytes("abc")), "900150983cd24fb0d6963f7d28e17f72");
-  EXPECT_EQ(DigestHex(SignalType::kSha1, Bytes("abc")),
-            "a9993e364706816aba3e25717850c26c9cd0d89d");
+  EXPECT_EQ(DigestHex(SignalType::kSha1, Bytes("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
   EXPECT_EQ(DigestHex(SignalType::kSha256, Bytes("abc")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }

@@ -2,6 +2,8 @@
 // every bad input of issue 2 item 3 (each with its message and exit status, the good files
 // still hashed in the same run), stdin, -r ordering, --jobs determinism, the output formats,
 // compare, usage errors, and the MANIFEST cli512 rows through the command line.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,9 +14,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "tests/integration/subprocess.h"
 
@@ -70,9 +69,11 @@ std::string PngChunk(const std::string& type, const std::string& data) {
 // A valid PNG header that claims width x height RGB pixels, with a tiny IDAT and IEND: a
 // decompression-bomb shape that must be refused before any allocation.
 std::string PngClaiming(uint32_t width, uint32_t height) {
-  std::string ihdr = BigEndian32(width) + BigEndian32(height) + std::string("\x08\x02\x00\x00\x00", 5);
+  std::string ihdr =
+      BigEndian32(width) + BigEndian32(height) + std::string("\x08\x02\x00\x00\x00", 5);
   return std::string("\x89PNG\r\n\x1a\n", 8) + PngChunk("IHDR", ihdr) +
-         PngChunk("IDAT", std::string("\x78\x9c\x03\x00\x00\x00\x00\x01", 8)) + PngChunk("IEND", "");
+         PngChunk("IDAT", std::string("\x78\x9c\x03\x00\x00\x00\x00\x01", 8)) +
+         PngChunk("IEND", "");
 }
 
 class CliTest : public ::testing::Test {
@@ -156,17 +157,19 @@ TEST_F(CliTest, EveryBadInputIsReportedAndGoodFilesStillHashed) {
   ProcessResult all = Warden(args, {.stdin_bytes = "", .drop_root = true});
   EXPECT_EQ(all.exit_status, 1);
   EXPECT_EQ(Lines(all.out), (std::vector<std::string>{std::string(kWeeHash) + ",100," + good1,
-                                                       std::string(kWeeHash) + ",100," + good2}));
+                                                      std::string(kWeeHash) + ",100," + good2}));
   std::vector<std::string> err = Lines(all.err);
   ASSERT_EQ(err.size(), cases.size()) << all.err;
   for (size_t i = 0; i < cases.size(); ++i) {
-    EXPECT_THAT(err[i], StartsWith("warden: " + dir_ + "/" + cases[i].name + ": " + cases[i].reason))
+    EXPECT_THAT(err[i],
+                StartsWith("warden: " + dir_ + "/" + cases[i].name + ": " + cases[i].reason))
         << "case " << cases[i].name;
   }
 
   // Each bad input alone: exit 1, one line, nothing on standard output, no crash.
   for (const auto& c : cases) {
-    ProcessResult one = Warden({"hash", dir_ + "/" + c.name}, {.stdin_bytes = "", .drop_root = true});
+    ProcessResult one =
+        Warden({"hash", dir_ + "/" + c.name}, {.stdin_bytes = "", .drop_root = true});
     EXPECT_EQ(one.exit_status, 1) << c.name;
     EXPECT_EQ(one.out, "") << c.name;
     EXPECT_EQ(Lines(one.err).size(), 1u) << c.name << ": " << one.err;
@@ -189,7 +192,8 @@ TEST_F(CliTest, MaxPixelsRefusesBeforeDecoding) {
 }
 
 TEST_F(CliTest, StandardInput) {
-  ProcessResult r = Warden({"hash", "-"}, {.stdin_bytes = ReadFile(kImages + "/misc-images/wee.jpg")});
+  ProcessResult r =
+      Warden({"hash", "-"}, {.stdin_bytes = ReadFile(kImages + "/misc-images/wee.jpg")});
   EXPECT_EQ(r.exit_status, 0) << r.err;
   EXPECT_EQ(r.out, std::string(kWeeHash) + ",100,-\n");
   EXPECT_EQ(r.err, "");
@@ -209,9 +213,11 @@ TEST_F(CliTest, RecursiveIsSortedAndDirectoryNeedsFlag) {
   ProcessResult r = Warden({"hash", "-r", dir_ + "/tree"});
   EXPECT_EQ(r.exit_status, 0) << r.err;
   std::vector<std::string> paths;
-  for (const auto& line : Lines(r.out)) paths.push_back(line.substr(64 + 1 + line.substr(65).find(',') + 1));
+  for (const auto& line : Lines(r.out))
+    paths.push_back(line.substr(64 + 1 + line.substr(65).find(',') + 1));
   const std::string t = dir_ + "/tree/";
-  EXPECT_EQ(paths, (std::vector<std::string>{t + "a.png", t + "a/deep/c.png", t + "b.png", t + "z.jpg"}));
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{t + "a.png", t + "a/deep/c.png", t + "b.png", t + "z.jpg"}));
 
   ProcessResult no_r = Warden({"hash", dir_ + "/tree"});
   EXPECT_EQ(no_r.exit_status, 1);
@@ -247,7 +253,8 @@ TEST_F(CliTest, CsvAndJson) {
                           "05636c50d0c2ffe3a820f964eaba35b404deadd10538fe452ad9fb16fdd823d7,"
                           "34,42,jpeg,fullres,pdq,1,false");
 
-  ProcessResult json = Warden({"hash", "--format", "json", "--dihedral", "--pipeline", "cli512", p});
+  ProcessResult json =
+      Warden({"hash", "--format", "json", "--dihedral", "--pipeline", "cli512", p});
   EXPECT_EQ(json.exit_status, 0);
   ASSERT_EQ(Lines(json.out).size(), 1u);
   for (const char* field :
