@@ -109,7 +109,7 @@ class CsvReader final : public RecordReader {
       }
       if (was_quoted) {
         if (c == '\r' && (src_.Peek() == '\n' || src_.Peek() == ByteSource::kEof)) continue;
-        *reason = fmt::format("unexpected {} after a closing quote",
+        *reason = fmt::format("unexpected '{}' after a closing quote",
                               ShownForReason(std::string(1, static_cast<char>(c))));
         SkipLine(c);
         return RowResult::kBad;

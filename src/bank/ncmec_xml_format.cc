@@ -135,9 +135,15 @@ class NcmecXmlReader final : public RecordReader {
             break;
           }
           if (stack.size() == 2) {
-            if (stack[1] == "timestamp") e.timestamp += tok_.text, e.has_timestamp = true;
-            if (stack[1] == "id") e.id += tok_.text, e.has_id = true;
-            if (stack[1] == "classification") e.classification += tok_.text;
+            if (stack[1] == "timestamp") {
+              e.timestamp += tok_.text;
+              e.has_timestamp = true;
+            } else if (stack[1] == "id") {
+              e.id += tok_.text;
+              e.has_id = true;
+            } else if (stack[1] == "classification") {
+              e.classification += tok_.text;
+            }
           } else if (stack.size() == 3 && stack[1] == "fingerprints" && !e.fingerprints.empty()) {
             e.fingerprints.back().second += tok_.text;
           }
@@ -204,7 +210,11 @@ class NcmecXmlReader final : public RecordReader {
       out->item.signals.push_back(BankSignal{std::move(s).value(), "", 0});
     }
     if (out->item.signals.empty()) {
-      return Status::InvalidArgument("no md5, sha1, sha256 or pdq fingerprint");
+      return Status::InvalidArgument(
+          e.kind == "deletedImage"
+              ? "no md5, sha1, sha256 or pdq fingerprint (Warden removes by fingerprint; an "
+                "entry id alone is not enough)"
+              : "no md5, sha1, sha256 or pdq fingerprint");
     }
     out->action = e.kind == "deletedImage" ? RecordAction::kRemove : RecordAction::kUpsert;
     out->item.classification.scheme_label = std::string(TrimBlanks(e.classification));

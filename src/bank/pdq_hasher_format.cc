@@ -27,6 +27,7 @@ class PdqHasherReader final : public RecordReader {
       if (!too_long && (TrimBlanks(text).empty() || TrimBlanks(text)[0] == '#')) continue;
       *out = ParsedRecord();
       out->line = line_no;
+      out->action = RecordAction::kAdd;
       if (too_long) {
         Quarantine(out, line_no, fmt::format("line is over {} bytes", kMaxRecordBytes));
         return true;

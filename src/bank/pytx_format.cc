@@ -25,6 +25,7 @@ class PytxReader final : public RecordReader {
       if (!too_long && (text.empty() || text[0] == '#')) continue;
       *out = ParsedRecord();
       out->line = line_no;
+      out->action = RecordAction::kAdd;
       if (too_long) {
         Quarantine(out, line_no, fmt::format("line is over {} bytes", kMaxRecordBytes));
         return true;
