@@ -9,8 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include "src/cli/bank_command.h"
 #include "src/cli/compare_command.h"
 #include "src/cli/hash_command.h"
+#include "src/cli/match_command.h"
 #include "src/cli/output_format.h"
 #include "warden/hasher.h"
 #include "warden/pdq.h"
@@ -81,6 +83,12 @@ int Run(int argc, char** argv) {
   compare_cmd->add_option("HEX1", hex1, "First PDQ hash")->required();
   compare_cmd->add_option("HEX2", hex2, "Second PDQ hash")->required();
 
+  // bank, match (src/cli/bank_command.h, src/cli/match_command.h)
+  BankCommandOptions bank;
+  CLI::App* bank_cmd = AddBankCommand(&app, &bank);
+  MatchCommandOptions match;
+  CLI::App* match_cmd = AddMatchCommand(&app, &match);
+
   CLI::App* help_cmd = app.add_subcommand("help", "Print this help.");
 
   try {
@@ -99,6 +107,11 @@ int Run(int argc, char** argv) {
     return 0;
   }
   if (compare_cmd->parsed()) return RunCompareCommand(hex1, hex2, stdout, stderr);
+  if (bank_cmd->parsed()) {
+    bank.progress = ::isatty(STDERR_FILENO) == 1;
+    return RunBankCommand(bank, stdout, stderr);
+  }
+  if (match_cmd->parsed()) return RunMatchCommand(match, stdout, stderr);
 
   // The checks above accept only valid names, so these parses cannot fail.
   hash.pipeline = *ParsePipeline(pipeline);

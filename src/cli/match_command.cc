@@ -1,0 +1,216 @@
+#include "src/cli/match_command.h"
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "src/bank/item_json.h"
+#include "src/cli/bank_command.h"
+#include "src/cli/hash_command.h"
+#include "src/cli/store_access.h"
+#include "warden/file_bytes.h"
+#include "warden/hasher.h"
+#include "warden/matcher.h"
+#include "warden/pdq_index.h"
+
+namespace warden {
+namespace {
+
+struct Input {
+  std::string label;  // the path, or the --hash argument as given
+  std::vector<MatchQuery> queries;
+};
+
+// "pdq:HEX", "md5:HEX", ... or 64 bare hex digits (PDQ).
+Result<Signal> ParseHashArgument(const std::string& arg) {
+  Result<Signal> signal = arg.find(':') == std::string::npos
+                              ? Signal::Make(SignalType::kPdq, arg)
+                              : Signal::ParseTagged(arg);
+  if (!signal.ok()) {
+    return Status::InvalidArgument(fmt::format("--hash {}: {}", arg, signal.status().message()));
+  }
+  return signal;
+}
+
+nlohmann::json MatchJson(const Match& m) {
+  Item item;  // for the one JSON shape of classification and provenance (item_json.h)
+  item.classification = m.classification;
+  item.provenance = m.provenance;
+  nlohmann::json whole = ItemToJson(item);
+  nlohmann::json j = {{"bank", m.bank},
+                      {"bank_kind", BankKindName(m.bank_kind)},
+                      {"item_id", m.item_id},
+                      {"signal_type", SignalTypeName(m.signal_type)},
+                      {"signal", m.signal_value},
+                      {"distance", m.distance},
+                      {"classification", whole["classification"]},
+                      {"provenance", whole["provenance"]}};
+  if (m.signal_type == SignalType::kPdq) j["dihedral"] = DihedralName(m.dihedral);
+  if (m.suppressed_by_item > 0) {
+    j["suppressed_by"] = {{"bank", m.suppressed_by_bank}, {"item_id", m.suppressed_by_item}};
+  }
+  return j;
+}
+
+// " category B, age 7-10, source ncmec, external id X": only the fields that are set.
+std::string Details(const Match& m) {
+  std::string s;
+  auto add = [&s](const std::string& part) { s += (s.empty() ? " (" : ", ") + part; };
+  const Classification& c = m.classification;
+  if (c.uk_category != UkCategory::kNone) add(fmt::format("category {}", UkCategoryName(c.uk_category)));
+  if (c.youngest_age != AgeBand::kUnknown) add(fmt::format("age {}", AgeBandName(c.youngest_age)));
+  if (c.self_generated) add("self-generated");
+  if (c.ai_or_manipulated) add("ai or manipulated");
+  if (!c.scheme_label.empty()) add("label " + c.scheme_label);
+  if (!m.provenance.source_list.empty()) add("source " + m.provenance.source_list);
+  if (!m.provenance.external_id.empty()) add("external id " + m.provenance.external_id);
+  if (!m.provenance.member_id.empty()) add("member " + m.provenance.member_id);
+  return s.empty() ? s : s + ")";
+}
+
+std::string MatchText(const Match& m) {
+  std::string variant;
+  if (m.signal_type == SignalType::kPdq && m.dihedral != Dihedral::kOriginal) {
+    variant = fmt::format(" [{}]", DihedralName(m.dihedral));
+  }
+  return fmt::format("{} item {} {} distance {}{}{}", m.bank, m.item_id,
+                     SignalTypeName(m.signal_type), m.distance, variant, Details(m));
+}
+
+void PrintResult(const MatchCommandOptions& o, const std::string& label, const LookupResult& r,
+                 std::FILE* out) {
+  if (o.format == "json") {
+    nlohmann::json j = {{"input", label}, {"matched", r.matched()}};
+    for (const char* key : {"matches", "negative", "suppressed"}) j[key] = nlohmann::json::array();
+    for (const Match& m : r.matches) j["matches"].push_back(MatchJson(m));
+    for (const Match& m : r.negative) j["negative"].push_back(MatchJson(m));
+    for (const Match& m : r.suppressed) j["suppressed"].push_back(MatchJson(m));
+    j["notes"] = r.notes;
+    fmt::print(out, "{}\n", DumpJson(j));
+    return;
+  }
+  for (const Match& m : r.matches) fmt::print(out, "{}: match {}\n", label, MatchText(m));
+  for (const Match& m : r.suppressed) {
+    fmt::print(out, "{}: suppressed {} (by {} item {})\n", label, MatchText(m),
+               m.suppressed_by_bank, m.suppressed_by_item);
+  }
+  for (const Match& m : r.negative) fmt::print(out, "{}: negative {}\n", label, MatchText(m));
+  for (const std::string& note : r.notes) fmt::print(out, "{}: note: {}\n", label, note);
+  if (!r.matched()) fmt::print(out, "{}: no match\n", label);
+}
+
+}  // namespace
+
+CLI::App* AddMatchCommand(CLI::App* app, MatchCommandOptions* o) {
+  CLI::App* match = app->add_subcommand(
+      "match", "Look image files and hashes up in the banks (PDQ within --threshold, digests "
+               "exactly).");
+  match->add_option("PATH", o->paths, "Image files to hash (fullres pipeline) and look up");
+  match->add_option("--hash", o->hashes,
+                    "A hash to look up: pdq:HEX, md5:HEX, sha1:HEX, sha256:HEX or 64 hex (PDQ); "
+                    "repeatable");
+  match->add_option("--banks", o->banks, "Only these positive banks (negative banks always apply)")
+      ->delimiter(',');
+  match->add_option("--threshold", o->threshold, "PDQ distance, inclusive, 0..256")
+      ->check(CLI::Range(0, kPdqMaxDistance))
+      ->capture_default_str();
+  match->add_flag("--dihedral", o->dihedral, "Also match the 8 rotations/mirrors of each query");
+  match->add_flag("--raw", o->raw,
+                  "Ignore disabled items and banks, ratios and negative banks (HMA raw_lookup)");
+  match->add_option("--format", o->format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  match->add_option("--db", o->db, "The SQLite store (default ./warden.db)")
+      ->envname("WARDEN_DB")
+      ->capture_default_str();
+  match->footer(
+      "Exit status: 0 when every input was looked up, whether or not it matched (\"no match\" "
+      "is printed);\n1 when an input could not be hashed or the store failed; 2 for usage "
+      "errors.");
+  return match;
+}
+
+int RunMatchCommand(const MatchCommandOptions& o, std::FILE* out, std::FILE* err) {
+  const int usage = ExitCodeFor(StatusCode::kInvalidArgument);
+  if (o.paths.empty() && o.hashes.empty()) {
+    fmt::print(err, "warden: match: nothing to look up (give image PATHs or --hash TYPE:HEX)\n");
+    return usage;
+  }
+  // Every --hash is checked before any work, so a typo costs nothing.
+  std::vector<Input> hash_inputs;
+  for (const std::string& arg : o.hashes) {
+    Result<Signal> signal = ParseHashArgument(arg);
+    if (!signal.ok()) {
+      fmt::print(err, "warden: {}\n", signal.status().message());
+      return usage;
+    }
+    hash_inputs.push_back({arg, {MatchQuery{*signal, std::nullopt}}});
+  }
+  LookupOptions options;
+  options.threshold = o.threshold;
+  options.banks = o.banks;
+  options.dihedral = o.dihedral;
+  options.raw = o.raw;
+  for (const std::string& bank : options.banks) {
+    Status name = ValidateBankName(bank);
+    if (!name.ok()) {
+      fmt::print(err, "warden: --banks: {}\n", name.message());
+      return usage;
+    }
+  }
+
+  Result<std::unique_ptr<BankStore>> store = OpenStoreForCli(o.db, false);
+  if (!store.ok()) {
+    fmt::print(err, "warden: {}\n", store.status().message());
+    return ExitCodeFor(store.status().code());
+  }
+  Result<std::unique_ptr<Matcher>> matcher = NewMatcher(store->get());
+  if (!matcher.ok()) {
+    fmt::print(err, "warden: {}: {}\n", o.db, matcher.status().message());
+    return ExitCodeFor(matcher.status().code());
+  }
+
+  int status = 0;
+  auto answer = [&](const Input& input) -> bool {
+    Result<LookupResult> r = (*matcher)->Lookup(input.queries, options);
+    if (!r.ok()) {
+      fmt::print(err, "warden: {}\n", r.status().message());
+      status = ExitCodeFor(r.status().code());
+      return false;  // the same error would repeat for every input
+    }
+    PrintResult(o, input.label, *r, out);
+    return true;
+  };
+  HashOptions hash_options;
+  hash_options.pipeline = Pipeline::kFullres;
+  hash_options.dihedral = o.dihedral;
+  for (const std::string& path : o.paths) {
+    Result<std::vector<uint8_t>> bytes = ReadFileBytes(path);
+    Result<HashRecord> record =
+        bytes.ok() ? HashImageBytes(*bytes, hash_options) : Result<HashRecord>(bytes.status());
+    if (!record.ok()) {
+      fmt::print(err, "warden: {}: {}\n", path, FailureReason(record.status()));
+      status = 1;
+      continue;
+    }
+    Input input{path, {}};
+    for (const Signal& signal : record->Signals()) {
+      MatchQuery query{signal, std::nullopt};
+      if (signal.type == SignalType::kPdq && record->pdq.has_dihedral) {
+        query.dihedral = record->pdq.dihedral;
+      }
+      input.queries.push_back(std::move(query));
+    }
+    if (!answer(input)) return status;
+  }
+  for (const Input& input : hash_inputs) {
+    if (!answer(input)) return status;
+  }
+  return status;
+}
+
+}  // namespace warden
