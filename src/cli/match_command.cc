@@ -95,8 +95,8 @@ void PrintResult(const MatchCommandOptions& o, const std::string& label, const L
   }
   for (const Match& m : r.matches) fmt::print(out, "{}: match {}\n", label, MatchText(m));
   for (const Match& m : r.suppressed) {
-    fmt::print(out, "{}: suppressed {} (by {} item {})\n", label, MatchText(m),
-               m.suppressed_by_bank, m.suppressed_by_item);
+    fmt::print(out, "{}: suppressed by {} item {}: {}\n", label, m.suppressed_by_bank,
+               m.suppressed_by_item, MatchText(m));
   }
   for (const Match& m : r.negative) fmt::print(out, "{}: negative {}\n", label, MatchText(m));
   for (const std::string& note : r.notes) fmt::print(out, "{}: note: {}\n", label, note);

@@ -11,7 +11,7 @@
 // Output, per input:
 //   text  "INPUT: match BANK item ID TYPE distance D [VARIANT] [classification, provenance]",
 //         one line per match; "INPUT: no match" when nothing matched; a positive match that a
-//         negative bank suppressed: "INPUT: suppressed BANK item ID (by NEG item ID)"; a
+//         negative bank suppressed: "INPUT: suppressed by NEG item ID: BANK item ID ..."; a
 //         negative bank's own match: "INPUT: negative BANK item ID ..."; and
 //         "INPUT: note: ..." (e.g. PDQ quality under 50: not matched).
 //   json  one object per line: {"input", "matched", "matches": [...], "negative": [...],
