@@ -29,8 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     __builtin_trap();
   }
 
-  for (auto type : {warden::SignalType::kPdq, warden::SignalType::kMd5,
-                    warden::SignalType::kSha1, warden::SignalType::kSha256}) {
+  for (auto type : {warden::SignalType::kPdq, warden::SignalType::kMd5, warden::SignalType::kSha1,
+                    warden::SignalType::kSha256}) {
     auto signal = warden::Signal::Make(type, text);
     if (signal.ok() && (signal->value != Lower(text) ||
                         static_cast<int>(signal->value.size()) != warden::SignalHexLength(type))) {

@@ -22,12 +22,10 @@ inline void CheckDecoded(const Result<Image>& result, ImageFormat format) {
     return;
   }
   const Image& image = *result;
-  const bool valid = image.width > 0 && image.height > 0 &&
-                     (image.channels == 1 || image.channels == 3) &&
-                     image.pixels.size() ==
-                         static_cast<size_t>(image.width) * image.height * image.channels &&
-                     static_cast<uint64_t>(image.width) * image.height <= kFuzzMaxPixels &&
-                     image.format == format;
+  const bool valid =
+      image.width > 0 && image.height > 0 && (image.channels == 1 || image.channels == 3) &&
+      image.pixels.size() == static_cast<size_t>(image.width) * image.height * image.channels &&
+      static_cast<uint64_t>(image.width) * image.height <= kFuzzMaxPixels && image.format == format;
   if (!valid) __builtin_trap();
 }
 

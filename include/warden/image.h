@@ -6,6 +6,16 @@
 // CMYK/YCCK is converted to RGB, bilevel images become 0/255, palette images become RGB,
 // 16-bit samples are reduced to their high byte.
 //
+// Per format: JPEG via libjpeg-turbo with its defaults (ISLOW IDCT, fancy upsampling), so RGB
+// and grey pixels equal PIL's and ImageMagick's; CMYK/YCCK -> R = round((255-C)(255-K)/255)
+// after undoing Adobe's inversion. PNG via libpng (tRNS ignored). WebP via libwebp; animations
+// give their first frame on a black canvas. GIF via giflib: the first frame drawn through its
+// colour map over the background colour on a canvas of the logical screen size. BMP parsed by
+// Warden (palette, 16/24/32-bit, bit fields, RLE4/8; palettes that are exactly the grey ramp
+// give 1 channel, as PIL does). TIFF via libtiff's RGBA interface (first directory; 16-bit
+// reduced by libtiff, CMYK converted by libtiff). HEIF/AVIF via libheif (primary image, its
+// irot/imir/clap transforms applied).
+//
 // Every decoder checks the pixel count in the header against DecodeOptions::max_pixels
 // before it allocates, and turns its library's failures (libjpeg's exit(), libpng's longjmp)
 // into a Status. Nothing here keeps or writes the bytes it is given.

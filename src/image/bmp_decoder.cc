@@ -82,8 +82,8 @@ Status ParseHeader(std::span<const uint8_t> bytes, BmpHeader& h) {
   h.pixel_offset = Le32(bytes.data() + 10);
   const uint8_t* dib = bytes.data() + kFileHeaderSize;
   h.header_size = Le32(dib);
-  if (h.header_size != 12 && h.header_size != 40 && h.header_size != 52 &&
-      h.header_size != 56 && h.header_size != 108 && h.header_size != 124) {
+  if (h.header_size != 12 && h.header_size != 40 && h.header_size != 52 && h.header_size != 56 &&
+      h.header_size != 108 && h.header_size != 124) {
     return Status::UnsupportedFormat("BMP: unsupported header size " +
                                      std::to_string(h.header_size));
   }
@@ -224,8 +224,8 @@ Result<Image> DecodeBmp(std::span<const uint8_t> bytes, const DecodeOptions& opt
   if (h.pixel_offset > bytes.size()) return Status::Truncated("BMP: premature end of pixel data");
   std::vector<uint8_t> rle_indices;
   if (rle) {
-    WARDEN_RETURN_IF_ERROR(ExpandRle(bytes.subspan(h.pixel_offset), h.compression == kBiRle4,
-                                     width, height, rle_indices));
+    WARDEN_RETURN_IF_ERROR(ExpandRle(bytes.subspan(h.pixel_offset), h.compression == kBiRle4, width,
+                                     height, rle_indices));
   } else if (stride * height > bytes.size() - h.pixel_offset) {
     return Status::Truncated("BMP: premature end of pixel data");
   }
@@ -246,9 +246,8 @@ Result<Image> DecodeBmp(std::span<const uint8_t> bytes, const DecodeOptions& opt
         case 8: {
           // Pixels are packed from the most significant bits of each byte.
           const uint64_t bit = x * h.bpp;
-          const uint32_t index =
-              rle ? rle_indices[y * width + x]
-                  : (in[bit / 8] >> (8 - h.bpp - bit % 8)) & ((1u << h.bpp) - 1);
+          const uint32_t index = rle ? rle_indices[y * width + x]
+                                     : (in[bit / 8] >> (8 - h.bpp - bit % 8)) & ((1u << h.bpp) - 1);
           // An index past the table has no colour: black.
           const uint8_t* rgb = index < palette_size ? &palette[3 * index] : nullptr;
           if (channels == 1) {
@@ -277,7 +276,8 @@ Result<Image> DecodeBmp(std::span<const uint8_t> bytes, const DecodeOptions& opt
           out[3 * x + 2] = h.blue.Extract(pixel);
           break;
         }
-        default: break;
+        default:
+          break;
       }
     }
   }

@@ -1,7 +1,7 @@
+#include <gtest/gtest.h>
+
 #include <cstring>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "src/image/decoders.h"
 #include "src/image/test_images.h"
@@ -24,8 +24,8 @@ struct BmpSpec {
   int height = 0;  // negative: top-down
   int bpp = 24;
   uint32_t compression = 0;
-  std::vector<uint32_t> masks;     // bit fields, written after a 40-byte header
-  std::vector<uint8_t> palette;    // B, G, R, 0 entries
+  std::vector<uint32_t> masks;      // bit fields, written after a 40-byte header
+  std::vector<uint8_t> palette;     // B, G, R, 0 entries
   std::vector<uint8_t> pixel_data;  // exactly as stored
 };
 
@@ -54,8 +54,7 @@ std::vector<uint8_t> WriteBmp(const BmpSpec& s) {
 }
 
 // 24-bit rows (BGR, padded to 4 bytes), bottom-up unless top_down.
-std::vector<uint8_t> Rows24(int width, int height, const std::vector<uint8_t>& rgb,
-                            bool top_down) {
+std::vector<uint8_t> Rows24(int width, int height, const std::vector<uint8_t>& rgb, bool top_down) {
   std::vector<uint8_t> out;
   const int stride = (width * 3 + 3) / 4 * 4;
   for (int r = 0; r < height; ++r) {
@@ -100,7 +99,12 @@ TEST(BmpDecoderTest, ThirtyTwoBitRgbAndBitfields) {
 TEST(BmpDecoderTest, SixteenBitScalesByBitReplication) {
   // 5-6-5: R=31, G=32, B=1 -> 255, 130 (100000 -> 10000010), 8 (00001 -> 00001000).
   const uint16_t pixel = (31 << 11) | (32 << 5) | 1;
-  BmpSpec spec{1, 1, 16, 3, {0xF800, 0x07E0, 0x001F}, {},
+  BmpSpec spec{1,
+               1,
+               16,
+               3,
+               {0xF800, 0x07E0, 0x001F},
+               {},
                {uint8_t(pixel & 0xFF), uint8_t(pixel >> 8), 0, 0}};
   auto image = DecodeBmp(WriteBmp(spec), {});
   ASSERT_TRUE(image.ok()) << image.status().ToString();
@@ -131,8 +135,8 @@ TEST(BmpDecoderTest, GreyRampPaletteGivesOneChannel) {
   EXPECT_EQ(image->channels, 1);
   EXPECT_EQ(image->pixels, (std::vector<uint8_t>{0, 77, 200, 255}));
   // Black and white at 1 bit is grey too: 0/255.
-  image = DecodeBmp(WriteBmp({2, 1, 1, 0, {}, {0, 0, 0, 0, 255, 255, 255, 0}, {0x40, 0, 0, 0}}),
-                    {});
+  image =
+      DecodeBmp(WriteBmp({2, 1, 1, 0, {}, {0, 0, 0, 0, 255, 255, 255, 0}, {0x40, 0, 0, 0}}), {});
   ASSERT_TRUE(image.ok());
   EXPECT_EQ(image->channels, 1);
   EXPECT_EQ(image->pixels, (std::vector<uint8_t>{0, 255}));

@@ -88,8 +88,10 @@ Status ReadUpToFirstImage(GifFileType* gif, const GifReader& reader) {
         }
         break;
       }
-      case TERMINATE_RECORD_TYPE: return Status::CorruptData("GIF: file holds no image");
-      default: return Status::CorruptData("GIF: unknown record type");
+      case TERMINATE_RECORD_TYPE:
+        return Status::CorruptData("GIF: file holds no image");
+      default:
+        return Status::CorruptData("GIF: unknown record type");
     }
   }
 }
@@ -148,8 +150,8 @@ Result<Image> DecodeGif(std::span<const uint8_t> bytes, const DecodeOptions& opt
     if (DGifGetLine(gif, line.data(), desc.Width) == GIF_ERROR) {
       return GifFailure(reader, gif->Error, "reading pixels");
     }
-    uint8_t* out = image.pixels.data() +
-                   (static_cast<size_t>(desc.Top + y) * canvas_width + desc.Left) * 3;
+    uint8_t* out =
+        image.pixels.data() + (static_cast<size_t>(desc.Top + y) * canvas_width + desc.Left) * 3;
     for (int x = 0; x < desc.Width; ++x) {
       // An index past the map's end has no colour: black, as most viewers show it.
       if (line[x] < map->ColorCount) {

@@ -1,8 +1,7 @@
 #include <gif_lib.h>
+#include <gtest/gtest.h>
 
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "src/image/decoders.h"
 #include "src/image/test_images.h"

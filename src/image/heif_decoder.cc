@@ -29,11 +29,15 @@ Status FromHeifError(const heif_error& error, const char* label, const char* wha
   const std::string message = std::string(label) + ": " + what + ": " +
                               (error.message != nullptr ? error.message : "unknown error");
   switch (error.code) {
-    case heif_error_Ok: return Status::Ok();
+    case heif_error_Ok:
+      return Status::Ok();
     case heif_error_Unsupported_filetype:
-    case heif_error_Unsupported_feature: return Status::UnsupportedFormat(message);
-    case heif_error_Memory_allocation_error: return Status::TooLarge(message);
-    default: break;
+    case heif_error_Unsupported_feature:
+      return Status::UnsupportedFormat(message);
+    case heif_error_Memory_allocation_error:
+      return Status::TooLarge(message);
+    default:
+      break;
   }
   if (error.subcode == heif_suberror_End_of_data) return Status::Truncated(message);
   if (error.subcode == heif_suberror_Security_limit_exceeded) return Status::TooLarge(message);
@@ -47,10 +51,9 @@ Result<Image> DecodeHeif(std::span<const uint8_t> bytes, ImageFormat format,
   const char* label = format == ImageFormat::kAvif ? "AVIF" : "HEIF";
   std::unique_ptr<heif_context, ContextFree> context(heif_context_alloc());
   if (context == nullptr) return Status::Internal(std::string(label) + ": cannot allocate");
-  WARDEN_RETURN_IF_ERROR(FromHeifError(
-      heif_context_read_from_memory_without_copy(context.get(), bytes.data(), bytes.size(),
-                                                 nullptr),
-      label, "reading the container"));
+  WARDEN_RETURN_IF_ERROR(FromHeifError(heif_context_read_from_memory_without_copy(
+                                           context.get(), bytes.data(), bytes.size(), nullptr),
+                                       label, "reading the container"));
   heif_image_handle* raw_handle = nullptr;
   WARDEN_RETURN_IF_ERROR(
       FromHeifError(heif_context_get_primary_image_handle(context.get(), &raw_handle), label,
@@ -67,10 +70,10 @@ Result<Image> DecodeHeif(std::span<const uint8_t> bytes, ImageFormat format,
   std::unique_ptr<heif_decoding_options, OptionsFree> decoding(heif_decoding_options_alloc());
   if (decoding == nullptr) return Status::Internal(std::string(label) + ": cannot allocate");
   heif_image* raw_image = nullptr;
-  WARDEN_RETURN_IF_ERROR(FromHeifError(
-      heif_decode_image(handle.get(), &raw_image, heif_colorspace_RGB,
-                        heif_chroma_interleaved_RGB, decoding.get()),
-      label, "decoding"));
+  WARDEN_RETURN_IF_ERROR(
+      FromHeifError(heif_decode_image(handle.get(), &raw_image, heif_colorspace_RGB,
+                                      heif_chroma_interleaved_RGB, decoding.get()),
+                    label, "decoding"));
   std::unique_ptr<heif_image, ImageRelease> decoded(raw_image);
 
   const int width = heif_image_get_width(decoded.get(), heif_channel_interleaved);
@@ -78,8 +81,8 @@ Result<Image> DecodeHeif(std::span<const uint8_t> bytes, ImageFormat format,
   if (width <= 0 || height <= 0) {
     return Status::CorruptData(std::string(label) + ": decoded image has no pixels");
   }
-  WARDEN_RETURN_IF_ERROR(CheckDimensions(label, static_cast<uint64_t>(width),
-                                         static_cast<uint64_t>(height), options));
+  WARDEN_RETURN_IF_ERROR(
+      CheckDimensions(label, static_cast<uint64_t>(width), static_cast<uint64_t>(height), options));
   if (heif_image_get_bits_per_pixel_range(decoded.get(), heif_channel_interleaved) != 8) {
     return Status::UnsupportedFormat(std::string(label) + ": decoded samples are not 8-bit");
   }

@@ -10,15 +10,24 @@ namespace warden {
 
 const char* ImageFormatName(ImageFormat format) {
   switch (format) {
-    case ImageFormat::kJpeg: return "jpeg";
-    case ImageFormat::kPng: return "png";
-    case ImageFormat::kWebp: return "webp";
-    case ImageFormat::kGif: return "gif";
-    case ImageFormat::kBmp: return "bmp";
-    case ImageFormat::kTiff: return "tiff";
-    case ImageFormat::kHeif: return "heif";
-    case ImageFormat::kAvif: return "avif";
-    case ImageFormat::kUnknown: return "unknown";
+    case ImageFormat::kJpeg:
+      return "jpeg";
+    case ImageFormat::kPng:
+      return "png";
+    case ImageFormat::kWebp:
+      return "webp";
+    case ImageFormat::kGif:
+      return "gif";
+    case ImageFormat::kBmp:
+      return "bmp";
+    case ImageFormat::kTiff:
+      return "tiff";
+    case ImageFormat::kHeif:
+      return "heif";
+    case ImageFormat::kAvif:
+      return "avif";
+    case ImageFormat::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -81,15 +90,23 @@ Result<Image> DecodeImage(std::span<const uint8_t> bytes, const DecodeOptions& o
   if (bytes.empty()) return Status::UnsupportedFormat("empty file");
   const ImageFormat format = SniffImageFormat(bytes);
   switch (format) {
-    case ImageFormat::kJpeg: return image_internal::DecodeJpeg(bytes, options);
-    case ImageFormat::kPng: return image_internal::DecodePng(bytes, options);
-    case ImageFormat::kWebp: return image_internal::DecodeWebp(bytes, options);
-    case ImageFormat::kGif: return image_internal::DecodeGif(bytes, options);
-    case ImageFormat::kBmp: return image_internal::DecodeBmp(bytes, options);
-    case ImageFormat::kTiff: return image_internal::DecodeTiff(bytes, options);
+    case ImageFormat::kJpeg:
+      return image_internal::DecodeJpeg(bytes, options);
+    case ImageFormat::kPng:
+      return image_internal::DecodePng(bytes, options);
+    case ImageFormat::kWebp:
+      return image_internal::DecodeWebp(bytes, options);
+    case ImageFormat::kGif:
+      return image_internal::DecodeGif(bytes, options);
+    case ImageFormat::kBmp:
+      return image_internal::DecodeBmp(bytes, options);
+    case ImageFormat::kTiff:
+      return image_internal::DecodeTiff(bytes, options);
     case ImageFormat::kHeif:
-    case ImageFormat::kAvif: return image_internal::DecodeHeif(bytes, format, options);
-    case ImageFormat::kUnknown: break;
+    case ImageFormat::kAvif:
+      return image_internal::DecodeHeif(bytes, format, options);
+    case ImageFormat::kUnknown:
+      break;
   }
   return Status::UnsupportedFormat("not an image (unknown format)");
 }

@@ -1,11 +1,11 @@
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "warden/file_bytes.h"
 #include "warden/image.h"
@@ -160,7 +160,8 @@ TEST(ImageFormatTest, ConcurrentDecodesAgreeWithSerialOnes) {
   // One JPEG, one PNG, one WebP and the HEIF fixture, decoded on 4 threads at once.
   std::vector<std::string> paths;
   for (const char* format : {"JPEG", "PNG", "WEBP"}) {
-    auto it = std::find_if(images.begin(), images.end(), [&](auto& m) { return m.format == format; });
+    auto it =
+        std::find_if(images.begin(), images.end(), [&](auto& m) { return m.format == format; });
     ASSERT_NE(it, images.end());
     paths.push_back(it->path);
   }

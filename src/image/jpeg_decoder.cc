@@ -5,10 +5,11 @@
 // The default settings (JDCT_ISLOW, fancy upsampling, no quantization) are what PIL and
 // ImageMagick use on Debian 12 with libjpeg-turbo 2.1.5, so RGB and grey pixels equal theirs
 // byte for byte and the bit-exact PDQ pipelines reproduce (PDQ.md).
+// clang-format off
 #include <cstdio>  // jpeglib.h needs FILE and size_t declared first.
-
 #include <jerror.h>
 #include <jpeglib.h>
+// clang-format on
 
 #include <algorithm>
 #include <csetjmp>
@@ -63,8 +64,8 @@ int ChooseScaleDenom(int denom, int min_side, JDIMENSION width, JDIMENSION heigh
   while (denom > 1) {
     const JDIMENSION w = (width + denom - 1) / denom;
     const JDIMENSION h = (height + denom - 1) / denom;
-    if (min_side <= 0 || (w >= static_cast<JDIMENSION>(min_side) &&
-                          h >= static_cast<JDIMENSION>(min_side))) {
+    if (min_side <= 0 ||
+        (w >= static_cast<JDIMENSION>(min_side) && h >= static_cast<JDIMENSION>(min_side))) {
       break;
     }
     denom /= 2;

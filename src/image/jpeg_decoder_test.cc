@@ -1,11 +1,11 @@
+#include <gtest/gtest.h>
+// clang-format off
 #include <cstdio>  // jpeglib.h needs FILE and size_t declared first.
-
 #include <jpeglib.h>
+// clang-format on
 
 #include <cstdlib>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "src/image/decoders.h"
 #include "src/image/test_images.h"
@@ -38,8 +38,7 @@ std::vector<uint8_t> EncodeJpeg(int width, int height, J_COLOR_SPACE in_space, i
   if (progressive) jpeg_simple_progression(&cinfo);
   jpeg_start_compress(&cinfo, TRUE);
   while (cinfo.next_scanline < cinfo.image_height) {
-    JSAMPROW row =
-        const_cast<JSAMPROW>(pixels.data() + cinfo.next_scanline * width * components);
+    JSAMPROW row = const_cast<JSAMPROW>(pixels.data() + cinfo.next_scanline * width * components);
     jpeg_write_scanlines(&cinfo, &row, 1);
   }
   jpeg_finish_compress(&cinfo);
@@ -56,7 +55,9 @@ std::vector<uint8_t> Smooth(int width, int height, int channels) {
     for (int x = 0; x < width; ++x) {
       for (int c = 0; c < channels; ++c) {
         p[(static_cast<size_t>(y) * width + x) * channels + c] =
-            static_cast<uint8_t>(c == 0 ? 40 + x * 2 : c == 1 ? 60 + y * 2 : 200 - x - y);
+            static_cast<uint8_t>(c == 0   ? 40 + x * 2
+                                 : c == 1 ? 60 + y * 2
+                                          : 200 - x - y);
       }
     }
   }
@@ -99,7 +100,8 @@ TEST(JpegDecoderTest, AdobeCmykIsInvertedAndConverted) {
   std::vector<uint8_t> expected;
   for (int i = 0; i < 16 * 16; ++i) {
     const bool red = (i % 16) < 8;
-    const uint8_t ink[4] = {0, uint8_t(red ? 255 : 0), uint8_t(red ? 255 : 0), uint8_t(red ? 0 : 128)};
+    const uint8_t ink[4] = {0, uint8_t(red ? 255 : 0), uint8_t(red ? 255 : 0),
+                            uint8_t(red ? 0 : 128)};
     for (uint8_t v : ink) cmyk.push_back(255 - v);
     if (red) {
       expected.insert(expected.end(), {255, 0, 0});

@@ -1,11 +1,10 @@
+#include <gtest/gtest.h>
 #include <png.h>
 #include <zlib.h>
 
 #include <chrono>
 #include <cstring>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "src/image/decoders.h"
 #include "src/image/test_images.h"
@@ -123,8 +122,8 @@ TEST(PngDecoderTest, PaletteBecomesRgbAndIgnoresTrns) {
       EncodePng(4, 1, 8, PNG_COLOR_TYPE_PALETTE, samples, false, palette, {0, 128, 255}), {});
   ASSERT_TRUE(image.ok()) << image.status().ToString();
   ASSERT_EQ(image->channels, 3);
-  EXPECT_EQ(image->pixels, (std::vector<uint8_t>{10, 20, 30, 200, 100, 50, 0, 255, 0, 200, 100,
-                                                 50}));
+  EXPECT_EQ(image->pixels,
+            (std::vector<uint8_t>{10, 20, 30, 200, 100, 50, 0, 255, 0, 200, 100, 50}));
 }
 
 TEST(PngDecoderTest, FourBitPaletteExpands) {

@@ -23,7 +23,7 @@ inline std::vector<uint8_t> Pattern(int width, int height, int channels) {
   for (int y = 0; y < height; ++y) {
     for (int x = 0; x < width; ++x) {
       for (int c = 0; c < channels; ++c) {
-        int v = c == 0 ? x * 255 / std::max(1, width - 1)
+        int v = c == 0   ? x * 255 / std::max(1, width - 1)
                 : c == 1 ? y * 255 / std::max(1, height - 1)
                 : c == 2 ? ((x / 4 + y / 4) % 2) * 200 + 20
                          : (x + y) * 7 % 256;

@@ -50,10 +50,17 @@ tmsize_t WriteProc(thandle_t, void*, tmsize_t) { return 0; }
 toff_t SeekProc(thandle_t handle, toff_t offset, int whence) {
   auto* reader = static_cast<TiffReader*>(handle);
   switch (whence) {
-    case SEEK_SET: reader->offset = offset; break;
-    case SEEK_CUR: reader->offset += offset; break;
-    case SEEK_END: reader->offset = reader->bytes.size() + offset; break;
-    default: return static_cast<toff_t>(-1);
+    case SEEK_SET:
+      reader->offset = offset;
+      break;
+    case SEEK_CUR:
+      reader->offset += offset;
+      break;
+    case SEEK_END:
+      reader->offset = reader->bytes.size() + offset;
+      break;
+    default:
+      return static_cast<toff_t>(-1);
   }
   return reader->offset;
 }
@@ -142,9 +149,9 @@ Result<Image> DecodeTiff(std::span<const uint8_t> bytes, const DecodeOptions& op
   TIFFGetFieldDefaulted(tif, TIFFTAG_PHOTOMETRIC, &photometric);
   TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &samples);
   TIFFGetFieldDefaulted(tif, TIFFTAG_EXTRASAMPLES, &extra_count, &extra);
-  const bool grey = (photometric == PHOTOMETRIC_MINISBLACK ||
-                     photometric == PHOTOMETRIC_MINISWHITE) &&
-                    samples - extra_count == 1;
+  const bool grey =
+      (photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE) &&
+      samples - extra_count == 1;
 
   std::vector<uint32_t> raster(static_cast<size_t>(width) * height);
   TIFFRGBAImage rgba;

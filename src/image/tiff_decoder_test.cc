@@ -1,3 +1,4 @@
+#include <gtest/gtest.h>
 #include <tiffio.h>
 #include <unistd.h>
 
@@ -6,8 +7,6 @@
 #include <iterator>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "src/image/decoders.h"
 #include "src/image/test_images.h"
@@ -20,8 +19,8 @@ using test_images::Pattern;
 struct TiffSpec {
   int width = 0;
   int height = 0;
-  int samples = 3;      // per pixel, including alpha
-  int bits = 8;         // 8 or 16
+  int samples = 3;  // per pixel, including alpha
+  int bits = 8;     // 8 or 16
   uint16_t photometric = PHOTOMETRIC_RGB;
   uint16_t compression = COMPRESSION_NONE;
   std::vector<uint8_t> data;  // rows of width * samples * bits / 8 bytes
@@ -97,8 +96,8 @@ TEST(TiffDecoderTest, GreyGivesOneChannelAndMinIsWhiteIsInverted) {
 TEST(TiffDecoderTest, SixteenBitIsReducedToEight) {
   // Little-endian host order as libtiff writes native samples: 0xAB00 -> 0xAB, 0xFFFF -> 0xFF.
   std::vector<uint8_t> data = {0x00, 0xAB, 0xFF, 0xFF, 0x00, 0x00};
-  auto image = DecodeTiff(EncodeTiff({3, 1, 1, 16, PHOTOMETRIC_MINISBLACK, COMPRESSION_NONE, data}),
-                          {});
+  auto image =
+      DecodeTiff(EncodeTiff({3, 1, 1, 16, PHOTOMETRIC_MINISBLACK, COMPRESSION_NONE, data}), {});
   ASSERT_TRUE(image.ok()) << image.status().ToString();
   ASSERT_EQ(image->pixels.size(), 3u);
   EXPECT_NEAR(image->pixels[0], 0xAB, 1);
@@ -128,9 +127,9 @@ std::vector<uint8_t> WithSize(std::vector<uint8_t> tiff, uint32_t width, uint32_
 }
 
 TEST(TiffDecoderTest, HugeHeaderIsTooLarge) {
-  auto bytes = WithSize(
-      EncodeTiff({8, 8, 3, 8, PHOTOMETRIC_RGB, COMPRESSION_NONE, Pattern(8, 8, 3)}), 100000,
-      100000);
+  auto bytes =
+      WithSize(EncodeTiff({8, 8, 3, 8, PHOTOMETRIC_RGB, COMPRESSION_NONE, Pattern(8, 8, 3)}),
+               100000, 100000);
   auto result = DecodeTiff(bytes, {});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), StatusCode::kTooLarge);

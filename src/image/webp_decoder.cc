@@ -14,15 +14,21 @@ namespace {
 Status StatusFromVp8(VP8StatusCode code, const char* what) {
   const std::string where = std::string("WebP: ") + what + ": ";
   switch (code) {
-    case VP8_STATUS_OK: return Status::Ok();
-    case VP8_STATUS_NOT_ENOUGH_DATA: return Status::Truncated(where + "premature end of data");
+    case VP8_STATUS_OK:
+      return Status::Ok();
+    case VP8_STATUS_NOT_ENOUGH_DATA:
+      return Status::Truncated(where + "premature end of data");
     case VP8_STATUS_UNSUPPORTED_FEATURE:
       return Status::UnsupportedFormat(where + "unsupported feature");
-    case VP8_STATUS_OUT_OF_MEMORY: return Status::TooLarge(where + "out of memory");
-    case VP8_STATUS_INVALID_PARAM: return Status::CorruptData(where + "invalid parameter");
-    case VP8_STATUS_BITSTREAM_ERROR: return Status::CorruptData(where + "bitstream error");
+    case VP8_STATUS_OUT_OF_MEMORY:
+      return Status::TooLarge(where + "out of memory");
+    case VP8_STATUS_INVALID_PARAM:
+      return Status::CorruptData(where + "invalid parameter");
+    case VP8_STATUS_BITSTREAM_ERROR:
+      return Status::CorruptData(where + "bitstream error");
     case VP8_STATUS_SUSPENDED:
-    case VP8_STATUS_USER_ABORT: break;
+    case VP8_STATUS_USER_ABORT:
+      break;
   }
   return Status::CorruptData(where + "decoding failed");
 }
@@ -71,8 +77,8 @@ Status DecodeFirstFrame(std::span<const uint8_t> bytes, Image& image) {
         config.output.u.RGBA.stride = stride;
         config.output.u.RGBA.size =
             image.pixels.size() - static_cast<size_t>(origin - image.pixels.data());
-        status = StatusFromVp8(
-            WebPDecode(frame.fragment.bytes, frame.fragment.size, &config), "first frame");
+        status = StatusFromVp8(WebPDecode(frame.fragment.bytes, frame.fragment.size, &config),
+                               "first frame");
         WebPFreeDecBuffer(&config.output);
       }
     }

@@ -1,9 +1,8 @@
+#include <gtest/gtest.h>
 #include <webp/encode.h>
 #include <webp/mux.h>
 
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "src/image/decoders.h"
 #include "src/image/test_images.h"
@@ -86,7 +85,8 @@ TEST(WebpDecoderTest, AnimationGivesFirstFrameOnCanvas) {
   std::vector<uint8_t> canvas(10 * 8 * 4, 0);
   for (int y = 0; y < 6; ++y) {
     for (int x = 0; x < 8; ++x) {
-      for (int c = 0; c < 4; ++c) canvas[((y + 2) * 10 + x + 2) * 4 + c] = opaque[(y * 8 + x) * 4 + c];
+      for (int c = 0; c < 4; ++c)
+        canvas[((y + 2) * 10 + x + 2) * 4 + c] = opaque[(y * 8 + x) * 4 + c];
     }
   }
   WebPPicture picture;
