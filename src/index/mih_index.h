@@ -14,10 +14,11 @@
 // Layout (bytes per hash at 10M with the default geometry, ~115 in total):
 //  - heads: one uint32 per possible substring value per table (4 * 2^22 + 8 * 2^21 cells,
 //    128 MiB, ~13 B/hash at 10M), holding 1 + the first slot of the bucket, 0 if empty;
-//  - per slot: the hash (32 B) in 2 MiB chunks that a fallback scan reads sequentially, and
-//    a link record (the id, 8 B, and one uint32 "next slot + 1" per table, 48 B);
+//  - per slot: the hash (32 B) in 8 MiB chunks that a fallback scan reads sequentially, the
+//    id (8 B) and one uint32 "next slot + 1" per table (48 B), each table's in its own array
+//    so that walking a list touches two cache lines per node;
 //  - an id -> slot map (IdSlotMap, 8-16 B) and a free list of removed slots.
-// Buckets are singly linked lists threaded through the link records, so Add is O(m) and
+// Buckets are singly linked lists threaded through the per-table next arrays, so Add is O(m) and
 // Remove O(m * bucket length) (~3 entries per bucket at 10M) with no rebuild, ever.
 // Memory is allocated with mmap (untouched pages cost nothing) and advised for huge pages.
 //
@@ -84,17 +85,17 @@ class MihIndex final : public PdqIndex {
   uint32_t Key(const PdqHash& hash, const Substring& s) const;
   const PdqHash& HashAt(uint32_t slot) const;
   uint64_t IdAt(uint32_t slot) const;
-  uint32_t* NextAt(uint32_t slot) const;  // m entries
+  uint32_t* NextAt(uint32_t slot, size_t table) const;
 
   std::vector<Substring> substrings_;
   bool always_probe_;
-  size_t link_words_;  // uint32 words per link record: 2 (id) + m
+  size_t link_words_;  // uint32 words per slot in a link chunk: 2 (id) + m (next per table)
 
   mutable std::shared_mutex mu_;
   uint32_t* heads_ = nullptr;  // mmap'd, heads_bytes_ long
   size_t heads_bytes_ = 0;
   std::vector<void*> hash_chunks_;  // kChunkSlots hashes each
-  std::vector<void*> link_chunks_;  // kChunkSlots link records each
+  std::vector<void*> link_chunks_;  // per chunk: kChunkSlots ids, then m next arrays
   std::vector<uint64_t> live_;      // bit per slot: 1 = holds an entry
   std::vector<uint32_t> free_slots_;
   uint32_t slot_count_ = 0;  // slots ever handed out (live + free)
