@@ -32,7 +32,7 @@ int ReadFromMemory(GifFileType* gif, GifByteType* out, int length) {
     reader->ran_out = true;
     n = left;
   }
-  std::memcpy(out, reader->bytes.data() + reader->offset, n);
+  if (n > 0) std::memcpy(out, reader->bytes.data() + reader->offset, n);
   reader->offset += n;
   return static_cast<int>(n);
 }
