@@ -4,6 +4,7 @@
 // SQLite bank in under 20 s on the project machine.
 //
 // Usage: import_bench [N] [batch_size]
+#include <fmt/core.h>
 #include <time.h>
 
 #include <chrono>
@@ -13,8 +14,6 @@
 #include <fstream>
 #include <random>
 #include <string>
-
-#include <fmt/core.h>
 
 #include "warden/bank_formats.h"
 #include "warden/bank_store.h"
@@ -92,10 +91,11 @@ int Run(int64_t n, int batch) {
       fmt::print(stderr, "import_bench: {}: {}\n", label, r.status().ToString());
       return -1;
     }
-    fmt::print("  {:<28} {:>9} added   {:>8.2f} s {:>12.0f} records/s  (CPU {:.2f} s = {:.0f} "
-               "records/CPU-s; {} duplicate, {} quarantined, {} batches)\n",
-               label, r->added, s, r->records / s, cpu, r->records / cpu, r->duplicate,
-               r->quarantined, r->batches);
+    fmt::print(
+        "  {:<28} {:>9} added   {:>8.2f} s {:>12.0f} records/s  (CPU {:.2f} s = {:.0f} "
+        "records/CPU-s; {} duplicate, {} quarantined, {} batches)\n",
+        label, r->added, s, r->records / s, cpu, r->records / cpu, r->duplicate, r->quarantined,
+        r->batches);
     return s;
   };
 
@@ -110,9 +110,10 @@ int Run(int64_t n, int batch) {
   double sql_s = import_into(**sqlite, "SqliteStore (new file)");
   sqlite->reset();
   if (mem_s > 0 && sql_s > 0) {
-    fmt::print("  SqliteStore / MemoryStore time: {:.2f}x; target for 1M into SQLite: < 20 s -> "
-               "{}\n",
-               sql_s / mem_s, n >= 1'000'000 ? (sql_s < 20 ? "MET" : "MISSED") : "n/a (N < 1M)");
+    fmt::print(
+        "  SqliteStore / MemoryStore time: {:.2f}x; target for 1M into SQLite: < 20 s -> "
+        "{}\n",
+        sql_s / mem_s, n >= 1'000'000 ? (sql_s < 20 ? "MET" : "MISSED") : "n/a (N < 1M)");
   }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);

@@ -8,7 +8,8 @@
 //   "pytx"        python-threatexchange local file: `<signal_type> <value>` per line, e.g.
 //                 `pdq 3a7f...`. Blank lines and lines starting with '#' are skipped.
 //   "csv"         Warden's CSV (RFC 4180 quoting, CRLF or LF), a header row naming the columns
-//                 (kCsvColumns; any order; unknown columns ignored; signal_type and value required).
+//                 (kCsvColumns; any order; unknown columns ignored; signal_type and value
+//                 required).
 //   "jsonl"       JSON Lines, one item per line with every field (id, times, algorithm names
 //                 included); write -> read gives back the same Item values exactly.
 //   "stopncii"    StopNCII hash records: a JSON array of objects or one object per line
@@ -131,10 +132,10 @@ std::unique_ptr<RecordWriter> NewRecordWriter(BankFormat format, std::ostream& o
 
 // The CSV columns Warden writes, in this order.
 inline constexpr const char* kCsvColumns[] = {
-    "signal_type",  "value",        "quality",     "algorithm",   "algorithm_version",
-    "extra_signals", "uk_category", "age_band",    "self_generated", "ai_or_manipulated",
-    "sex",          "site_type",    "commercial",  "scheme_label", "source_list",
-    "external_id",  "member_id",    "note",        "disable_until"};
+    "signal_type",   "value",       "quality",    "algorithm",      "algorithm_version",
+    "extra_signals", "uk_category", "age_band",   "self_generated", "ai_or_manipulated",
+    "sex",           "site_type",   "commercial", "scheme_label",   "source_list",
+    "external_id",   "member_id",   "note",       "disable_until"};
 
 // ---- Import ----
 
@@ -174,15 +175,15 @@ struct ImportOptions {
 // (signal, time) pair per distinct hash of such formats in memory for this.
 struct ImportSummary {
   BankFormat format = BankFormat::kPytx;
-  int64_t records = 0;      // records read (including quarantined ones)
+  int64_t records = 0;  // records read (including quarantined ones)
   int64_t added = 0;
   int64_t updated = 0;
-  int64_t removed = 0;      // items removed by Withdrawn / Deleted / deletedImage records
-  int64_t duplicate = 0;    // records that changed nothing (already held)
-  int64_t not_found = 0;    // removals of hashes the bank does not hold
-  int64_t superseded = 0;   // records an equal-or-later record for the same hash replaced
+  int64_t removed = 0;     // items removed by Withdrawn / Deleted / deletedImage records
+  int64_t duplicate = 0;   // records that changed nothing (already held)
+  int64_t not_found = 0;   // removals of hashes the bank does not hold
+  int64_t superseded = 0;  // records an equal-or-later record for the same hash replaced
   int64_t quarantined = 0;
-  int64_t batches = 0;      // ApplyBatch calls that committed
+  int64_t batches = 0;                        // ApplyBatch calls that committed
   std::vector<QuarantinedRecord> quarantine;  // the first max_quarantine_kept of them
 };
 

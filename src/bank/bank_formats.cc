@@ -23,12 +23,18 @@ bool IsHex(char c) {
 
 const char* BankFormatName(BankFormat format) {
   switch (format) {
-    case BankFormat::kPdqHasher: return "pdq-hasher";
-    case BankFormat::kPytx: return "pytx";
-    case BankFormat::kCsv: return "csv";
-    case BankFormat::kJsonl: return "jsonl";
-    case BankFormat::kStopNcii: return "stopncii";
-    case BankFormat::kNcmecXml: return "ncmec";
+    case BankFormat::kPdqHasher:
+      return "pdq-hasher";
+    case BankFormat::kPytx:
+      return "pytx";
+    case BankFormat::kCsv:
+      return "csv";
+    case BankFormat::kJsonl:
+      return "jsonl";
+    case BankFormat::kStopNcii:
+      return "stopncii";
+    case BankFormat::kNcmecXml:
+      return "ncmec";
   }
   return "pytx";
 }
@@ -106,24 +112,36 @@ Result<BankFormat> DetectBankFormat(std::string_view head) {
 
 std::unique_ptr<RecordReader> NewRecordReader(BankFormat format, std::istream& in) {
   switch (format) {
-    case BankFormat::kPdqHasher: return NewPdqHasherReader(in);
-    case BankFormat::kPytx: return NewPytxReader(in);
-    case BankFormat::kCsv: return NewCsvReader(in);
-    case BankFormat::kJsonl: return NewJsonlReader(in);
-    case BankFormat::kStopNcii: return NewStopNciiReader(in);
-    case BankFormat::kNcmecXml: return NewNcmecXmlReader(in);
+    case BankFormat::kPdqHasher:
+      return NewPdqHasherReader(in);
+    case BankFormat::kPytx:
+      return NewPytxReader(in);
+    case BankFormat::kCsv:
+      return NewCsvReader(in);
+    case BankFormat::kJsonl:
+      return NewJsonlReader(in);
+    case BankFormat::kStopNcii:
+      return NewStopNciiReader(in);
+    case BankFormat::kNcmecXml:
+      return NewNcmecXmlReader(in);
   }
   return NewPytxReader(in);
 }
 
 std::unique_ptr<RecordWriter> NewRecordWriter(BankFormat format, std::ostream& out) {
   switch (format) {
-    case BankFormat::kPdqHasher: return NewPdqHasherWriter(out);
-    case BankFormat::kPytx: return NewPytxWriter(out);
-    case BankFormat::kCsv: return NewCsvWriter(out);
-    case BankFormat::kJsonl: return NewJsonlWriter(out);
-    case BankFormat::kStopNcii: return NewStopNciiWriter(out);
-    case BankFormat::kNcmecXml: return NewNcmecXmlWriter(out);
+    case BankFormat::kPdqHasher:
+      return NewPdqHasherWriter(out);
+    case BankFormat::kPytx:
+      return NewPytxWriter(out);
+    case BankFormat::kCsv:
+      return NewCsvWriter(out);
+    case BankFormat::kJsonl:
+      return NewJsonlWriter(out);
+    case BankFormat::kStopNcii:
+      return NewStopNciiWriter(out);
+    case BankFormat::kNcmecXml:
+      return NewNcmecXmlWriter(out);
   }
   return NewPytxWriter(out);
 }

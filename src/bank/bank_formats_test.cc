@@ -1,10 +1,10 @@
 // Format names, detection, write -> read round trips for every format, and hostile input.
 #include "warden/bank_formats.h"
 
-#include <random>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "src/bank/format_test_util.h"
 
@@ -27,8 +27,8 @@ TEST(BankFormat, NamesParseBack) {
 
 TEST(BankFormat, DetectsEveryFixture) {
   const std::pair<const char*, BankFormat> cases[] = {
-      {"pytx.txt", BankFormat::kPytx},       {"pdq_hasher.txt", BankFormat::kPdqHasher},
-      {"items.csv", BankFormat::kCsv},       {"items.jsonl", BankFormat::kJsonl},
+      {"pytx.txt", BankFormat::kPytx},          {"pdq_hasher.txt", BankFormat::kPdqHasher},
+      {"items.csv", BankFormat::kCsv},          {"items.jsonl", BankFormat::kJsonl},
       {"stopncii.json", BankFormat::kStopNcii}, {"ncmec.xml", BankFormat::kNcmecXml}};
   for (const auto& [name, want] : cases) {
     std::ifstream in(FixturePath(name), std::ios::binary);
@@ -52,7 +52,7 @@ std::vector<Item> SampleItems() {
   a.bank = "SAMPLE";
   a.signals = {BankSignal{Signal{SignalType::kPdq, kH1, 93}, "pdq", 1},
                BankSignal{Signal{SignalType::kMd5, kM1, -1}, "md5", 1}};
-  a.classification = {UkCategory::kB, AgeBand::k14To15, true, false,
+  a.classification = {UkCategory::kB,   AgeBand::k14To15,    true, false,
                       ChildSex::kGirls, "image host, cloud", true, "A2"};
   a.provenance = {"iwf", "IWF-9", "m7"};
   a.note = "line one\nline \"two\", with comma; <xml> & stuff";
@@ -212,10 +212,10 @@ TEST(Garbage, EveryReaderSurvivesRandomBytesAndShortPdq) {
                       Item item = rec.item;
                       item.bank = "B";
                       NormalizeItem(&item);
-                      item.classification.self_generated &=
-                          !item.classification.ai_or_manipulated;
+                      item.classification.self_generated &= !item.classification.ai_or_manipulated;
                       return item;
-                    }()).ok(),
+                    }())
+                        .ok(),
                     true);
         }
       }

@@ -1,12 +1,12 @@
 // The import and export drivers: stream records from a reader into BankStore::ApplyBatch
 // transactions, and page a bank's items out through a writer.
+#include <fmt/core.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <streambuf>
 #include <unordered_map>
-
-#include <fmt/core.h>
 
 #include "src/bank/item_json.h"
 #include "src/bank/record_fields.h"
@@ -198,8 +198,12 @@ Result<ImportSummary> ImportStream(BankStore& store, std::string_view bank, std:
       for (const BankSignal& s : item.signals) latest[s.signal.ToTagged()] = rec.modified_ms;
     }
     switch (rec.action) {
-      case RecordAction::kAdd: batch.Add(std::move(item)); break;
-      case RecordAction::kUpsert: batch.Upsert(std::move(item)); break;
+      case RecordAction::kAdd:
+        batch.Add(std::move(item));
+        break;
+      case RecordAction::kUpsert:
+        batch.Upsert(std::move(item));
+        break;
       case RecordAction::kRemove:
         batch.ops.push_back(WriteOp{WriteOpKind::kRemoveBySignal, std::move(item)});
         break;

@@ -1,9 +1,9 @@
 // The import and export drivers against the in-memory store: counts, dedupe, later-record-wins,
 // removals, batches, quarantine files, detection and export.
-#include <filesystem>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 #include "src/bank/format_test_util.h"
 #include "src/store/store_test_util.h"
@@ -103,8 +103,8 @@ TEST_F(ImportTest, StopNciiOrderInTheFileDoesNotMatter) {
   std::string newest_first =
       "{\"lastModtimestamp\":20,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" + kH3 +
       "\",\"hashStatus\":\"Deleted\"}\n"
-      "{\"lastModtimestamp\":10,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" + kH3 +
-      "\",\"hashStatus\":\"Active\"}\n";
+      "{\"lastModtimestamp\":10,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" +
+      kH3 + "\",\"hashStatus\":\"Active\"}\n";
   ImportOptions options;
   options.batch_size = 1;  // across batch boundaries too
   std::istringstream in(newest_first);
@@ -115,13 +115,14 @@ TEST_F(ImportTest, StopNciiOrderInTheFileDoesNotMatter) {
   EXPECT_TRUE(Items().empty());
 
   // Re-activated later: the Active (newest) wins and updates the existing item.
-  std::string reactivate =
-      "{\"lastModtimestamp\":30,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" + kH4 +
-      "\",\"hashStatus\":\"Active\",\"caseNumbers\":[\"A\"]}\n"
-      "{\"lastModtimestamp\":40,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" + kH4 +
-      "\",\"hashStatus\":\"Active\",\"caseNumbers\":[\"B\"]}\n"
-      "{\"lastModtimestamp\":35,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" + kH4 +
-      "\",\"hashStatus\":\"Withdrawn\"}\n";
+  std::string reactivate = "{\"lastModtimestamp\":30,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" +
+                           kH4 +
+                           "\",\"hashStatus\":\"Active\",\"caseNumbers\":[\"A\"]}\n"
+                           "{\"lastModtimestamp\":40,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" +
+                           kH4 +
+                           "\",\"hashStatus\":\"Active\",\"caseNumbers\":[\"B\"]}\n"
+                           "{\"lastModtimestamp\":35,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" +
+                           kH4 + "\",\"hashStatus\":\"Withdrawn\"}\n";
   std::istringstream in2(reactivate);
   s = ImportStream(*store_, "LIST", in2, options);
   ASSERT_TRUE(s.ok());
@@ -212,7 +213,10 @@ TEST_F(ImportTest, Errors) {
   zero.batch_size = 0;
   EXPECT_EQ(ImportFile(*store_, "LIST", FixturePath("pytx.txt"), zero).status().code(),
             StatusCode::kInvalidArgument);
-  std::istringstream binary(std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 10));
+  std::istringstream binary(
+      std::string("\x7f"
+                  "ELF\x02\x01\x01\0\0\0",
+                  10));
   Result<ImportSummary> r = ImportStream(*store_, "LIST", binary, {});
   EXPECT_EQ(r.status().code(), StatusCode::kUnsupportedFormat);
   EXPECT_TRUE(Items().empty());

@@ -6,9 +6,9 @@
 // signal; extra_signals holds the others as space-separated "type:hex". Empty cells mean the
 // default (quality unknown, category none, false, enabled...). disable_until is empty (enabled),
 // "forever", or a Unix ms / ISO 8601 time.
-#include <map>
-
 #include <fmt/core.h>
+
+#include <map>
 
 #include "src/bank/byte_source.h"
 #include "src/bank/format_registry.h"
@@ -50,8 +50,9 @@ class CsvReader final : public RecordReader {
         return true;
       }
       if (fields_.size() != header_size_) {
-        Quarantine(out, line_no, fmt::format("row has {} fields, the header has {}",
-                                             fields_.size(), header_size_));
+        Quarantine(
+            out, line_no,
+            fmt::format("row has {} fields, the header has {}", fields_.size(), header_size_));
         return true;
       }
       Status s = RowToItem(&out->item);
@@ -68,8 +69,8 @@ class CsvReader final : public RecordReader {
     *line_no = src_.line();
     size_t bytes = 0;
     std::string field;
-    bool quoted = false;     // inside a quoted field
-    bool was_quoted = false; // the current field was quoted and its closing quote seen
+    bool quoted = false;      // inside a quoted field
+    bool was_quoted = false;  // the current field was quoted and its closing quote seen
     while (true) {
       int c = src_.Get();
       if (++bytes > kMaxRecordBytes) {
@@ -185,8 +186,8 @@ class CsvReader final : public RecordReader {
       if (tagged.empty()) continue;
       size_t colon = tagged.find(':');
       if (colon == std::string_view::npos) {
-        return Status::InvalidArgument(fmt::format(
-            "extra_signals entry \"{}\" is not type:hex", ShownForReason(tagged)));
+        return Status::InvalidArgument(
+            fmt::format("extra_signals entry \"{}\" is not type:hex", ShownForReason(tagged)));
       }
       WARDEN_ASSIGN_OR_RETURN(SignalType t, ParseSignalType(tagged.substr(0, colon)));
       WARDEN_ASSIGN_OR_RETURN(Signal s, MakeImportSignal(t, tagged.substr(colon + 1)));

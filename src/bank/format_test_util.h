@@ -5,12 +5,12 @@
 #ifndef WARDEN_SRC_BANK_FORMAT_TEST_UTIL_H_
 #define WARDEN_SRC_BANK_FORMAT_TEST_UTIL_H_
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "warden/bank_formats.h"
 

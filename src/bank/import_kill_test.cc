@@ -1,13 +1,12 @@
 // kill -9 in the middle of an import: every committed batch survives, no half batch is left,
 // and importing the file again completes it. Goes through the importer and the SQLite store.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "src/store/store_test_util.h"
 #include "warden/bank_formats.h"
@@ -82,10 +81,12 @@ TEST(ImportKill, SigkillLeavesWholeBatchesOnly) {
   EXPECT_EQ(static_cast<int64_t>(history->size()), items / kBatch);
   EXPECT_EQ(stats->signals[SignalType::kPdq], items);
   int64_t seen = 0;
-  ASSERT_TRUE((*store)->ForEachItem([&](const Item& item) {
-                        ++seen;
-                        return ValidateItem(item);
-                      }).ok());
+  ASSERT_TRUE((*store)
+                  ->ForEachItem([&](const Item& item) {
+                    ++seen;
+                    return ValidateItem(item);
+                  })
+                  .ok());
   EXPECT_EQ(seen, items);
 
   // Importing the whole file again completes it: nothing committed is added twice.

@@ -74,8 +74,7 @@ Result<BankSignal> SignalFromJson(const json& j) {
     return Status::InvalidArgument(fmt::format("algorithm_version {} is out of range", version));
   }
   WARDEN_ASSIGN_OR_RETURN(SignalType type, ParseSignalType(type_name));
-  WARDEN_ASSIGN_OR_RETURN(out.signal,
-                          MakeImportSignal(type, value, static_cast<int>(quality)));
+  WARDEN_ASSIGN_OR_RETURN(out.signal, MakeImportSignal(type, value, static_cast<int>(quality)));
   out.algorithm_version = static_cast<int>(version);
   return out;
 }

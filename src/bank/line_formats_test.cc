@@ -65,11 +65,12 @@ TEST(PdqHasherFormat, FixtureGivesExactRecordsAndQuarantineLines) {
   EXPECT_EQ(good[1].item.provenance.external_id, "dir/with,comma.jpg");
   EXPECT_EQ(good[2].line, 7);
   EXPECT_EQ(good[2].item.signals[0].signal, (Signal{SignalType::kPdq, kH5, -1}));
-  EXPECT_THAT(QuarantineLines(all),
-              ElementsAre("2: pdq quality 49 is under the minimum of 50",
-                          "4: pdq hash must be 64 hex digits, got 31",
-                          "5: expected \"hash,quality,filename\", got \"this is not a hasher line\"",
-                          "6: quality \"abc\" is not a number 0..100"));
+  EXPECT_THAT(
+      QuarantineLines(all),
+      ElementsAre("2: pdq quality 49 is under the minimum of 50",
+                  "4: pdq hash must be 64 hex digits, got 31",
+                  "5: expected \"hash,quality,filename\", got \"this is not a hasher line\"",
+                  "6: quality \"abc\" is not a number 0..100"));
 }
 
 }  // namespace

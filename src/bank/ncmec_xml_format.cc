@@ -107,8 +107,9 @@ class NcmecXmlReader final : public RecordReader {
         case XmlToken::kStartTag:
           if (IsEntryName(tok_.name)) {
             have_pending_ = true;  // the next entry starts here; read it on the next call
-            Quarantine(out, line, fmt::format("<{}> is not closed before <{}> on line {}", e.kind,
-                                              tok_.name, tok_.line));
+            Quarantine(out, line,
+                       fmt::format("<{}> is not closed before <{}> on line {}", e.kind, tok_.name,
+                                   tok_.line));
             return;
           }
           if (stack.size() >= kMaxEntryDepth) {
@@ -233,16 +234,25 @@ std::string XmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // XML 1.0 cannot carry most control characters even escaped: write a space instead.
-        out += (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r')
-                   ? ' '
-                   : c;
+        out +=
+            (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') ? ' ' : c;
     }
   }
   return out;

@@ -35,9 +35,9 @@ class PdqHasherReader final : public RecordReader {
       size_t c1 = text.find(',');
       size_t c2 = c1 == std::string_view::npos ? c1 : text.find(',', c1 + 1);
       if (c2 == std::string_view::npos) {
-        Quarantine(out, line_no,
-                   fmt::format("expected \"hash,quality,filename\", got \"{}\"",
-                               ShownForReason(text)));
+        Quarantine(
+            out, line_no,
+            fmt::format("expected \"hash,quality,filename\", got \"{}\"", ShownForReason(text)));
         return true;
       }
       std::string_view quality_text = TrimBlanks(text.substr(c1 + 1, c2 - c1 - 1));

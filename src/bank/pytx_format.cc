@@ -32,9 +32,9 @@ class PytxReader final : public RecordReader {
       }
       size_t sep = text.find_first_of(" \t");
       if (sep == std::string_view::npos) {
-        Quarantine(out, line_no,
-                   fmt::format("expected \"<signal_type> <value>\", got \"{}\"",
-                               ShownForReason(text)));
+        Quarantine(
+            out, line_no,
+            fmt::format("expected \"<signal_type> <value>\", got \"{}\"", ShownForReason(text)));
         return true;
       }
       Result<SignalType> type = ParseSignalType(text.substr(0, sep));

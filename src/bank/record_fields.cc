@@ -1,9 +1,9 @@
 #include "src/bank/record_fields.h"
 
+#include <fmt/core.h>
+
 #include <charconv>
 #include <limits>
-
-#include <fmt/core.h>
 
 #include "warden/pdq.h"
 
@@ -110,8 +110,7 @@ Result<int64_t> ParseInt64(std::string_view text) {
   int64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    return Status::InvalidArgument(
-        fmt::format("\"{}\" is not an integer", ShownForReason(text)));
+    return Status::InvalidArgument(fmt::format("\"{}\" is not an integer", ShownForReason(text)));
   }
   return v;
 }

@@ -87,7 +87,7 @@ TEST(JsonlFormat, FixtureGivesExactRecordsAndQuarantineLines) {
   want.bank = "OTHER";
   want.signals = {BankSignal{Signal{SignalType::kPdq, kH1, 88}, "pdq", 1},
                   BankSignal{Signal{SignalType::kSha1, kSha1, -1}, "sha1", 1}};
-  want.classification = {UkCategory::kA, AgeBand::k3To6, false, true,
+  want.classification = {UkCategory::kA,  AgeBand::k3To6, false, true,
                          ChildSex::kBoth, "forum",        true,  "A2"};
   want.provenance = {"ncmec", "N-5", "42"};
   want.note = "synthetic";
@@ -143,13 +143,13 @@ TEST(StopNciiFormat, FixtureGivesExactRecordsAndQuarantineLines) {
 }
 
 TEST(StopNciiFormat, OneObjectPerLineAndGarbageBetween) {
-  std::string text =
-      "{\"lastModtimestamp\":5,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" + kH3 +
-      "\",\"hashStatus\":\"Active\"}\n"
-      "not json at all\n"
-      "{\"lastModtimestamp\":6,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" + kH4 +
-      "\",\"hashStatus\":\"Deleted\"}\n"
-      "{\"lastModtimestamp\":7,\"signalType\":\"ImagePDQ\",\"hashValue\":\"a}b{\"";
+  std::string text = "{\"lastModtimestamp\":5,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" + kH3 +
+                     "\",\"hashStatus\":\"Active\"}\n"
+                     "not json at all\n"
+                     "{\"lastModtimestamp\":6,\"signalType\":\"ImagePDQ\",\"hashValue\":\"" +
+                     kH4 +
+                     "\",\"hashStatus\":\"Deleted\"}\n"
+                     "{\"lastModtimestamp\":7,\"signalType\":\"ImagePDQ\",\"hashValue\":\"a}b{\"";
   std::vector<ParsedRecord> all = ReadString(BankFormat::kStopNcii, text);
   ASSERT_EQ(all.size(), 4u);
   EXPECT_EQ(all[0].item.signals[0].signal.value, kH3);
@@ -202,8 +202,11 @@ TEST(NcmecXmlFormat, FixtureGivesExactRecordsAndQuarantineLines) {
 TEST(NcmecXmlFormat, UnclosedEntriesDoctypeAndCdata) {
   std::string text =
       "<!DOCTYPE x [<!ENTITY a \"aaaa\"> <!ENTITY b \"&a;&a;&a;\">]>\n"
-      "<image><id>1</id><timestamp>1</timestamp><fingerprints><md5>" + kM1 + "</md5>\n"
-      "<image><id><![CDATA[2<>]]></id><timestamp>2</timestamp><fingerprints><md5>" + kM2 +
+      "<image><id>1</id><timestamp>1</timestamp><fingerprints><md5>" +
+      kM1 +
+      "</md5>\n"
+      "<image><id><![CDATA[2<>]]></id><timestamp>2</timestamp><fingerprints><md5>" +
+      kM2 +
       "</md5></fingerprints></image>\n"
       "<image><id>3</id><timestamp>3</timestamp>";
   std::vector<ParsedRecord> all = ReadString(BankFormat::kNcmecXml, text);

@@ -53,7 +53,8 @@ Status RecordFromJson(const json& j, ParsedRecord* out) {
     return Status::InvalidArgument("missing field \"lastModtimestamp\"");
   }
   if (ts->is_number_unsigned()) {
-    WARDEN_ASSIGN_OR_RETURN(out->modified_ms, ParseTimestampMs(std::to_string(ts->get<uint64_t>())));
+    WARDEN_ASSIGN_OR_RETURN(out->modified_ms,
+                            ParseTimestampMs(std::to_string(ts->get<uint64_t>())));
   } else if (ts->is_number_integer()) {
     WARDEN_ASSIGN_OR_RETURN(out->modified_ms, ParseTimestampMs(std::to_string(ts->get<int64_t>())));
   } else if (ts->is_string()) {
@@ -67,25 +68,26 @@ Status RecordFromJson(const json& j, ParsedRecord* out) {
   } else if (EqualsIgnoreCase(type_name, "ImageMD5")) {
     type = SignalType::kMd5;
   } else {
-    return Status::InvalidArgument(fmt::format(
-        "unsupported StopNCII signalType \"{}\" (Warden imports ImagePDQ and ImageMD5)",
-        ShownForReason(type_name)));
+    return Status::InvalidArgument(
+        fmt::format("unsupported StopNCII signalType \"{}\" (Warden imports ImagePDQ and ImageMD5)",
+                    ShownForReason(type_name)));
   }
   if (EqualsIgnoreCase(status, "Received") || EqualsIgnoreCase(status, "Active")) {
     out->action = RecordAction::kUpsert;
   } else if (EqualsIgnoreCase(status, "Withdrawn") || EqualsIgnoreCase(status, "Deleted")) {
     out->action = RecordAction::kRemove;
   } else {
-    return Status::InvalidArgument(fmt::format(
-        "unknown hashStatus \"{}\" (expected Received, Active, Withdrawn or Deleted)",
-        ShownForReason(status)));
+    return Status::InvalidArgument(
+        fmt::format("unknown hashStatus \"{}\" (expected Received, Active, Withdrawn or Deleted)",
+                    ShownForReason(status)));
   }
   WARDEN_ASSIGN_OR_RETURN(Signal signal, MakeImportSignal(type, value));
   out->item.signals.push_back(BankSignal{std::move(signal), "", 0});
   out->item.provenance.source_list = "stopncii";
   auto cases = j.find("caseNumbers");
   if (cases != j.end() && !cases->is_null()) {
-    if (!cases->is_array()) return Status::InvalidArgument("field \"caseNumbers\" must be an array");
+    if (!cases->is_array())
+      return Status::InvalidArgument("field \"caseNumbers\" must be an array");
     std::string joined;
     for (const json& c : *cases) {
       if (!joined.empty()) joined += ',';
@@ -187,8 +189,7 @@ class StopNciiReader final : public RecordReader {
       }
     }
     if (too_big) {
-      *reason = fmt::format("JSON object is over {} bytes or nested over 64 deep",
-                            kMaxRecordBytes);
+      *reason = fmt::format("JSON object is over {} bytes or nested over 64 deep", kMaxRecordBytes);
       return false;
     }
     return true;

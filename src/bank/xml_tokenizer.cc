@@ -10,8 +10,8 @@ namespace {
 bool IsBlank(int c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 bool IsNameChar(int c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '-' || c == '.' || c == ':' || c >= 0x80;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.' || c == ':' || c >= 0x80;
 }
 
 void AppendUtf8(uint32_t cp, std::string* out) {
@@ -85,7 +85,8 @@ void XmlTokenizer::Next(XmlToken* token) {
             return;
           }
           token->text.push_back(static_cast<char>(d));
-          if (token->text.size() >= 3 && token->text.compare(token->text.size() - 3, 3, "]]>") == 0) {
+          if (token->text.size() >= 3 &&
+              token->text.compare(token->text.size() - 3, 3, "]]>") == 0) {
             token->text.resize(token->text.size() - 3);
             return;
           }
@@ -166,8 +167,8 @@ void XmlTokenizer::ReadMarkup(XmlToken* token) {
     }
     std::string attr, value;
     if (!ReadName(&attr)) {
-      Fail(token, fmt::format("tag <{}> is malformed (expected an attribute, '>' or '/>')",
-                              token->name));
+      Fail(token,
+           fmt::format("tag <{}> is malformed (expected an attribute, '>' or '/>')", token->name));
       return;
     }
     SkipBlanks();
@@ -239,11 +240,16 @@ bool XmlTokenizer::ReadEntity(std::string* out, std::string* reason) {
     }
     name.push_back(static_cast<char>(src_.Get()));
   }
-  if (name == "lt") *out += '<';
-  else if (name == "gt") *out += '>';
-  else if (name == "amp") *out += '&';
-  else if (name == "quot") *out += '"';
-  else if (name == "apos") *out += '\'';
+  if (name == "lt")
+    *out += '<';
+  else if (name == "gt")
+    *out += '>';
+  else if (name == "amp")
+    *out += '&';
+  else if (name == "quot")
+    *out += '"';
+  else if (name == "apos")
+    *out += '\'';
   else if (name.size() >= 2 && name[0] == '#') {
     bool hex = name[1] == 'x' || name[1] == 'X';
     uint32_t cp = 0;
@@ -254,10 +260,10 @@ bool XmlTokenizer::ReadEntity(std::string* out, std::string* reason) {
     }
     for (size_t i = start; i < name.size(); ++i) {
       char c = name[i];
-      int d = (c >= '0' && c <= '9')             ? c - '0'
-              : (hex && c >= 'a' && c <= 'f')    ? c - 'a' + 10
-              : (hex && c >= 'A' && c <= 'F')    ? c - 'A' + 10
-                                                 : -1;
+      int d = (c >= '0' && c <= '9')          ? c - '0'
+              : (hex && c >= 'a' && c <= 'f') ? c - 'a' + 10
+              : (hex && c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                              : -1;
       if (d < 0 || cp > 0x10FFFF) {
         *reason = fmt::format("bad character reference &{};", ShownForReason(name));
         return false;
@@ -265,8 +271,8 @@ bool XmlTokenizer::ReadEntity(std::string* out, std::string* reason) {
       cp = cp * (hex ? 16 : 10) + static_cast<uint32_t>(d);
     }
     if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      *reason = fmt::format("character reference &{}; is not a valid character",
-                            ShownForReason(name));
+      *reason =
+          fmt::format("character reference &{}; is not a valid character", ShownForReason(name));
       return false;
     }
     AppendUtf8(cp, out);

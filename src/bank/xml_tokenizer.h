@@ -24,7 +24,7 @@ struct XmlToken {
   int64_t line = 0;  // where the token starts
   std::string name;  // tag name without namespace prefix (start / end tags)
   std::vector<std::pair<std::string, std::string>> attributes;  // start tags
-  bool self_closing = false;                                     // <name ... />
+  bool self_closing = false;                                    // <name ... />
   std::string text;  // kText: decoded text; kError: the reason
 };
 
