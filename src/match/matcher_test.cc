@@ -360,6 +360,49 @@ TEST_F(MatcherTest, RefreshPicksUpWritesMadeDirectlyToTheStore) {
   EXPECT_EQ(matcher_->Stats().last_seq, *store_->LastSeq());
 }
 
+// Many changes between two Refresh calls (the paged read path): adds, disables, deletes,
+// other banks' items, and a bank deleted part way through, all end up exactly as the store.
+TEST_F(MatcherTest, RefreshOfManyMixedChangesEqualsTheStore) {
+  CreateBank("A");
+  CreateBank("B");
+  CreateBank("GONE");
+  Build();
+  std::vector<std::pair<PdqHash, int64_t>> a_items;
+  std::vector<PdqHash> gone_items, b_items;
+  for (int i = 0; i < 400; ++i) {
+    PdqHash h = RandomHash(rng_);
+    if (i % 7 == 0) {
+      b_items.push_back(h);
+      AddPdq("B", h);
+    } else if (i % 11 == 0) {
+      gone_items.push_back(h);
+      AddPdq("GONE", h);
+    } else {
+      a_items.emplace_back(h, AddPdq("A", h));
+    }
+  }
+  ASSERT_TRUE(store_->DeleteBank("GONE", "test").ok());
+  for (size_t i = 0; i < a_items.size(); ++i) {
+    if (i % 5 == 1) {
+      ASSERT_TRUE(store_->DeleteItem(a_items[i].second, "test").ok());
+    } else if (i % 5 == 2) {
+      SetDisableUntil(a_items[i].second, kDisabledForever);
+    }
+  }
+  Refresh();
+  for (size_t i = 0; i < a_items.size(); ++i) {
+    std::vector<int64_t> want;
+    if (i % 5 != 1 && i % 5 != 2) want.push_back(a_items[i].second);
+    ASSERT_EQ(MatchedIds(a_items[i].first), want) << i;
+  }
+  for (const PdqHash& h : gone_items) EXPECT_TRUE(MatchedIds(h).empty());
+  for (const PdqHash& h : b_items) EXPECT_EQ(MatchedIds(h).size(), 1u);
+  Result<StoreStats> stats = store_->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(matcher_->Stats().items, stats->items);
+  EXPECT_EQ(matcher_->Stats().pdq_signals, stats->items);
+}
+
 TEST_F(MatcherTest, SqliteWritesFromAnotherConnectionAreSeen) {
   std::string path = ::testing::TempDir() + "/matcher_test_" + std::to_string(::getpid()) + ".db";
   std::remove(path.c_str());
