@@ -25,10 +25,10 @@
 namespace warden {
 
 // ---- Limits (bytes unless stated); validation rejects anything longer. ----
-inline constexpr size_t kMaxBankNameLength = 64;      // characters of ^[A-Z0-9_]+$
+inline constexpr size_t kMaxBankNameLength = 64;  // characters of ^[A-Z0-9_]+$
 inline constexpr size_t kMaxBankDescriptionLength = 1024;
 inline constexpr size_t kMaxNoteLength = 4096;
-inline constexpr size_t kMaxShortFieldLength = 256;   // provenance fields, site type, label, actor
+inline constexpr size_t kMaxShortFieldLength = 256;  // provenance fields, site type, label, actor
 inline constexpr size_t kMaxSignalsPerItem = 16;
 
 // ---- Enums. Each has Name (canonical string) and Parse (case-insensitive; errors:
@@ -79,7 +79,7 @@ Result<HistoryAction> ParseHistoryAction(std::string_view name);
 // ---- Bank ----
 
 struct Bank {
-  int64_t id = 0;  // assigned by the store; ignored on create
+  int64_t id = 0;    // assigned by the store; ignored on create
   std::string name;  // ^[A-Z0-9_]+$, 1..kMaxBankNameLength characters; the bank's key
   std::string description;
   bool enabled = true;  // a disabled bank never matches
@@ -126,7 +126,7 @@ struct Classification {
   bool self_generated = false;
   bool ai_or_manipulated = false;
   ChildSex sex = ChildSex::kUnknown;
-  std::string site_type;     // free text, e.g. "image host", <= kMaxShortFieldLength
+  std::string site_type;  // free text, e.g. "image host", <= kMaxShortFieldLength
   bool commercial = false;
   std::string scheme_label;  // another scheme's label, e.g. NCMEC "A1"; <= kMaxShortFieldLength
 
@@ -148,14 +148,14 @@ inline constexpr int64_t kEnabled = 0;
 inline constexpr int64_t kDisabledForever = std::numeric_limits<int64_t>::max();
 
 struct Item {
-  int64_t id = 0;    // assigned by the store (> 0); ignored on add
-  std::string bank;  // the bank's name
+  int64_t id = 0;                   // assigned by the store (> 0); ignored on add
+  std::string bank;                 // the bank's name
   std::vector<BankSignal> signals;  // 1..kMaxSignalsPerItem, no value twice
   Classification classification;
   Provenance provenance;
-  std::string note;  // <= kMaxNoteLength
-  int64_t created_at_ms = 0;  // Unix ms, set by the store
-  int64_t updated_at_ms = 0;  // Unix ms, set by the store
+  std::string note;                     // <= kMaxNoteLength
+  int64_t created_at_ms = 0;            // Unix ms, set by the store
+  int64_t updated_at_ms = 0;            // Unix ms, set by the store
   int64_t disable_until_ms = kEnabled;  // >= 0; see kEnabled / kDisabledForever
 
   // True iff the item may match at `now_ms`: disable_until_ms is 0 or <= now_ms.
@@ -187,12 +187,12 @@ void NormalizeItem(Item* item);
 // reused; it doubles as the change feed position (BankStore::ChangesSince).
 struct HistoryEntry {
   int64_t seq = 0;
-  int64_t at_ms = 0;     // Unix ms
-  std::string actor;     // who: a user name, "cli", "import:<file>", ...
+  int64_t at_ms = 0;  // Unix ms
+  std::string actor;  // who: a user name, "cli", "import:<file>", ...
   HistoryAction action = HistoryAction::kItemAdded;
-  std::string bank;      // the bank's name (kept after the bank is deleted)
-  int64_t item_id = 0;   // 0 for bank-level entries
-  std::string detail;    // short text or JSON, e.g. "pdq:ab12..." or an import summary
+  std::string bank;     // the bank's name (kept after the bank is deleted)
+  int64_t item_id = 0;  // 0 for bank-level entries
+  std::string detail;   // short text or JSON, e.g. "pdq:ab12..." or an import summary
 
   friend bool operator==(const HistoryEntry&, const HistoryEntry&) = default;
 };

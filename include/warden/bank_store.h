@@ -136,14 +136,14 @@ struct HistoryFilter {
 
 struct BankStats {
   int64_t items = 0;
-  int64_t disabled_items = 0;  // items not enabled at the store clock's now
+  int64_t disabled_items = 0;             // items not enabled at the store clock's now
   std::map<SignalType, int64_t> signals;  // number of signals per type
 };
 
 struct StoreStats {
   int64_t banks = 0;
   int64_t items = 0;
-  std::map<SignalType, int64_t> signals;   // over all banks
+  std::map<SignalType, int64_t> signals;     // over all banks
   std::map<std::string, BankStats> by_bank;  // every bank, including empty ones
 };
 
@@ -240,10 +240,10 @@ std::unique_ptr<BankStore> NewMemoryStore(const Clock* clock = nullptr);
 // or for a writer (WAL). Several processes may open the same file (SQLite's locking; a writer
 // waits up to busy_timeout_ms for another process's write).
 struct SqliteStoreOptions {
-  const Clock* clock = nullptr;  // not owned; nullptr = the system clock
-  int reader_connections = 4;     // size of the reader pool (>= 1)
-  int busy_timeout_ms = 5000;     // how long a write waits for another process's lock
-  int64_t cache_size_kib = 65536; // page cache per connection (KiB); dedupe speed needs it
+  const Clock* clock = nullptr;    // not owned; nullptr = the system clock
+  int reader_connections = 4;      // size of the reader pool (>= 1)
+  int busy_timeout_ms = 5000;      // how long a write waits for another process's lock
+  int64_t cache_size_kib = 65536;  // page cache per connection (KiB); dedupe speed needs it
 };
 
 // The schema version this code writes and understands.

@@ -6,22 +6,32 @@ namespace warden {
 
 const char* WriteOpKindName(WriteOpKind kind) {
   switch (kind) {
-    case WriteOpKind::kAdd: return "add";
-    case WriteOpKind::kUpsert: return "upsert";
-    case WriteOpKind::kUpdate: return "update";
-    case WriteOpKind::kDelete: return "delete";
-    case WriteOpKind::kRemoveBySignal: return "remove_by_signal";
+    case WriteOpKind::kAdd:
+      return "add";
+    case WriteOpKind::kUpsert:
+      return "upsert";
+    case WriteOpKind::kUpdate:
+      return "update";
+    case WriteOpKind::kDelete:
+      return "delete";
+    case WriteOpKind::kRemoveBySignal:
+      return "remove_by_signal";
   }
   return "add";
 }
 
 const char* WriteOutcomeName(WriteOutcome outcome) {
   switch (outcome) {
-    case WriteOutcome::kAdded: return "added";
-    case WriteOutcome::kUpdated: return "updated";
-    case WriteOutcome::kRemoved: return "removed";
-    case WriteOutcome::kDuplicate: return "duplicate";
-    case WriteOutcome::kNotFound: return "not_found";
+    case WriteOutcome::kAdded:
+      return "added";
+    case WriteOutcome::kUpdated:
+      return "updated";
+    case WriteOutcome::kRemoved:
+      return "removed";
+    case WriteOutcome::kDuplicate:
+      return "duplicate";
+    case WriteOutcome::kNotFound:
+      return "not_found";
   }
   return "added";
 }

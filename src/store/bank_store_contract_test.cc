@@ -1,5 +1,8 @@
 // The BankStore contract: one suite run against every implementation (memory, SQLite).
 // A future store (PostgreSQL) adds itself to kStores at the bottom.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <cmath>
 #include <functional>
@@ -8,9 +11,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "src/store/store_test_util.h"
 #include "warden/bank_store.h"
@@ -128,8 +128,7 @@ TEST_P(BankStoreContractTest, BankValidation) {
   }
   Bank long_name;
   long_name.name = std::string(65, 'A');
-  EXPECT_EQ(store_->CreateBank(long_name, "tester").status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->CreateBank(long_name, "tester").status().code(), StatusCode::kInvalidArgument);
   long_name.name = std::string(64, 'A');
   EXPECT_TRUE(store_->CreateBank(long_name, "tester").ok());
 
@@ -638,18 +637,19 @@ TEST_P(BankStoreContractTest, PagingAndForEach) {
             StatusCode::kInvalidArgument);
 
   std::vector<int64_t> all;
-  ASSERT_TRUE(store_->ForEachItem([&](const Item& item) {
-                      all.push_back(item.id);
-                      EXPECT_EQ(item.signals.size(), 1u);
-                      return Status::Ok();
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->ForEachItem([&](const Item& item) {
+                    all.push_back(item.id);
+                    EXPECT_EQ(item.signals.size(), 1u);
+                    return Status::Ok();
+                  })
+                  .ok());
   ASSERT_EQ(all.size(), 50u);
   for (int i = 0; i < 50; ++i) EXPECT_EQ(all[i], r->ops[i].item_id);
 
   int calls = 0;
-  Status stop = store_->ForEachItem([&](const Item&) {
-    return ++calls == 5 ? Status::Internal("stop here") : Status::Ok();
-  });
+  Status stop = store_->ForEachItem(
+      [&](const Item&) { return ++calls == 5 ? Status::Internal("stop here") : Status::Ok(); });
   EXPECT_EQ(stop.code(), StatusCode::kInternal);
   EXPECT_EQ(calls, 5);
 }

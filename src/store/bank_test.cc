@@ -1,9 +1,9 @@
 #include "warden/bank.h"
 
-#include <string>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "warden/pdq.h"
 
@@ -23,8 +23,8 @@ Item ValidItem() {
 // Name -> Parse round trip for every value, case-insensitive parsing, and an error that lists
 // the accepted names.
 template <typename E, size_t N>
-void ExpectRoundTrip(const E (&all)[N], const char* (*name)(E), Result<E> (*parse)(std::string_view),
-                     const char* first_name) {
+void ExpectRoundTrip(const E (&all)[N], const char* (*name)(E),
+                     Result<E> (*parse)(std::string_view), const char* first_name) {
   for (E v : all) {
     Result<E> back = parse(name(v));
     ASSERT_TRUE(back.ok()) << name(v);
@@ -47,8 +47,7 @@ TEST(BankEnumsTest, RoundTrip) {
   constexpr BankSource sources[] = {BankSource::kOwnAssessment, BankSource::kImportedExchange,
                                     BankSource::kVictimSubmissions};
   ExpectRoundTrip(sources, &BankSourceName, &ParseBankSource, "own_assessment");
-  constexpr UkCategory cats[] = {UkCategory::kNone, UkCategory::kA, UkCategory::kB,
-                                 UkCategory::kC};
+  constexpr UkCategory cats[] = {UkCategory::kNone, UkCategory::kA, UkCategory::kB, UkCategory::kC};
   ExpectRoundTrip(cats, &UkCategoryName, &ParseUkCategory, "none");
   constexpr AgeBand bands[] = {AgeBand::kUnknown, AgeBand::k0To2,   AgeBand::k3To6,
                                AgeBand::k7To10,   AgeBand::k11To13, AgeBand::k14To15,
@@ -57,10 +56,10 @@ TEST(BankEnumsTest, RoundTrip) {
   constexpr ChildSex sexes[] = {ChildSex::kUnknown, ChildSex::kGirls, ChildSex::kBoys,
                                 ChildSex::kBoth, ChildSex::kUnidentifiable};
   ExpectRoundTrip(sexes, &ChildSexName, &ParseChildSex, "unknown");
-  constexpr HistoryAction actions[] = {
-      HistoryAction::kBankCreated, HistoryAction::kBankUpdated, HistoryAction::kBankDeleted,
-      HistoryAction::kItemAdded,   HistoryAction::kItemUpdated, HistoryAction::kItemDeleted,
-      HistoryAction::kImport};
+  constexpr HistoryAction actions[] = {HistoryAction::kBankCreated, HistoryAction::kBankUpdated,
+                                       HistoryAction::kBankDeleted, HistoryAction::kItemAdded,
+                                       HistoryAction::kItemUpdated, HistoryAction::kItemDeleted,
+                                       HistoryAction::kImport};
   ExpectRoundTrip(actions, &HistoryActionName, &ParseHistoryAction, "bank_created");
 
   EXPECT_STREQ(UkCategoryName(UkCategory::kA), "A");
@@ -100,8 +99,8 @@ TEST(ItemTest, NormalizeFillsAlgorithm) {
   Result<Signal> md5 = Signal::Make(SignalType::kMd5, std::string(32, 'a'));
   ASSERT_TRUE(md5.ok());
   item.signals.push_back(BankSignal{*md5, "", 0});
-  item.signals.push_back(BankSignal{*Signal::Make(SignalType::kSha256, std::string(64, 'b')),
-                                    "sha256-custom", 7});
+  item.signals.push_back(
+      BankSignal{*Signal::Make(SignalType::kSha256, std::string(64, 'b')), "sha256-custom", 7});
   NormalizeItem(&item);
   EXPECT_EQ(item.signals[0].algorithm, kPdqAlgorithm);
   EXPECT_EQ(item.signals[0].algorithm_version, kPdqAlgorithmVersion);

@@ -1,6 +1,8 @@
 // MemoryStore: the in-memory reference BankStore. Item writes go through the shared
 // semantics of store_txn.cc; atomicity of a batch comes from an undo log that replays the
 // inverse of every primitive in reverse order when an op fails.
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -11,8 +13,6 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
-
-#include <fmt/core.h>
 
 #include "src/store/store_txn.h"
 #include "warden/bank_store.h"
@@ -140,8 +140,7 @@ class MemoryStore final : public BankStore {
     return out;
   }
 
-  Result<std::vector<Item>> ListItems(std::string_view bank, int64_t after_id,
-                                      int limit) override {
+  Result<std::vector<Item>> ListItems(std::string_view bank, int64_t after_id, int limit) override {
     WARDEN_RETURN_IF_ERROR(CheckLimit(limit));
     std::shared_lock lock(mu_);
     auto it = banks_.find(bank);
@@ -201,8 +200,8 @@ class MemoryStore final : public BankStore {
     WARDEN_RETURN_IF_ERROR(CheckLimit(limit));
     std::shared_lock lock(mu_);
     std::vector<HistoryEntry> out;
-    for (auto it = history_.rbegin();
-         it != history_.rend() && static_cast<int>(out.size()) < limit; ++it) {
+    for (auto it = history_.rbegin(); it != history_.rend() && static_cast<int>(out.size()) < limit;
+         ++it) {
       const HistoryEntry& e = *it;
       if (filter.before_seq > 0 && e.seq >= filter.before_seq) continue;
       if (filter.bank && e.bank != *filter.bank) continue;
@@ -255,9 +254,11 @@ class MemoryStore final : public BankStore {
       auto it = state.by_signal.find(signal.ToTagged());
       return it == state.by_signal.end() ? int64_t{0} : it->second;
     }
-    Result<int64_t> InsertItem(const Bank&, const Item& item) override {
+    Result<int64_t> InsertItem(const Bank&, const Item& item, int64_t now_ms) override {
       Item stored = item;
       stored.id = s_->next_item_id_++;
+      stored.created_at_ms = now_ms;
+      stored.updated_at_ms = now_ms;
       s_->InsertLocked(stored);
       int64_t id = stored.id;
       undo_.push_back([this, id] { s_->EraseLocked(id); });

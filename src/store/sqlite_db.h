@@ -56,8 +56,8 @@ class Stmt {
 };
 
 struct SqliteDbOptions {
-  bool create = false;           // create the file if missing
-  bool query_only = false;       // PRAGMA query_only (reader connections)
+  bool create = false;      // create the file if missing
+  bool query_only = false;  // PRAGMA query_only (reader connections)
   int busy_timeout_ms = 5000;
   int64_t cache_size_kib = 65536;
 };
@@ -75,8 +75,9 @@ class SqliteDb {
 
   // Runs one or more statements without results (sqlite3_exec).
   Status Exec(const char* sql);
-  // The cached prepared statement for `sql` (compiled on first use; the cache is keyed by
-  // the text, so build no unbounded variety of statements).
+  // The cached prepared statement for `sql` (compiled on first use). REQUIRES: `sql` is a
+  // string literal: the cache is keyed by the pointer, which keeps lookups free of hashing
+  // and allocation on the import path (several statements per item).
   Result<Stmt> Query(const char* sql);
   // Runs a statement that yields one integer (e.g. PRAGMA user_version).
   Result<int64_t> QueryInt(const char* sql);
@@ -94,7 +95,7 @@ class SqliteDb {
 
   sqlite3* db_;
   std::string path_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };
 
 }  // namespace warden

@@ -1,8 +1,8 @@
 #include "src/store/sqlite_rows.h"
 
-#include <utility>
-
 #include <fmt/core.h>
+
+#include <utility>
 
 namespace warden {
 namespace {
@@ -13,9 +13,8 @@ int HexValue(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
 template <typename T>
 Result<T> Checked(const SqliteDb& db, Result<T> r, std::string_view column) {
   if (r.ok()) return r;
-  return Status::CorruptData(
-      fmt::format("SQLite store {}: bad {} in the database: {}", db.path(), column,
-                  r.status().message()));
+  return Status::CorruptData(fmt::format("SQLite store {}: bad {} in the database: {}", db.path(),
+                                         column, r.status().message()));
 }
 
 }  // namespace
@@ -87,9 +86,9 @@ Result<std::vector<Item>> ReadItemRows(const SqliteDb& db, Stmt& stmt) {
                             Checked(db, ParseSignalType(stmt.Text(17)), "signal type"));
     std::string bytes = stmt.Text(18);
     if (static_cast<int>(bytes.size()) * 2 != SignalHexLength(s.signal.type)) {
-      return Status::CorruptData(fmt::format(
-          "SQLite store {}: item {} has a {} value of {} bytes", db.path(), id,
-          SignalTypeName(s.signal.type), bytes.size()));
+      return Status::CorruptData(fmt::format("SQLite store {}: item {} has a {} value of {} bytes",
+                                             db.path(), id, SignalTypeName(s.signal.type),
+                                             bytes.size()));
     }
     s.signal.value = BytesToHex(bytes);
     s.signal.quality = static_cast<int>(stmt.Int(19));

@@ -20,13 +20,13 @@ namespace warden {
 #define WARDEN_SQL_BANK_COLUMNS \
   "id, name, description, enabled, matching_ratio, kind, source, created_at, updated_at"
 
-// A query yielding one row per (item, signal), ordered by item id then signal rowid:
-//   WARDEN_SQL_ITEM_SELECT "WHERE <condition on i.id> ORDER BY i.id, s.rowid"
-#define WARDEN_SQL_ITEM_SELECT                                                              \
-  "SELECT i.id, b.name, i.uk_category, i.youngest_age, i.self_generated, "                  \
-  "i.ai_or_manipulated, i.sex, i.site_type, i.commercial, i.scheme_label, i.source_list, "  \
-  "i.external_id, i.member_id, i.note, i.created_at, i.updated_at, i.disable_until, "       \
-  "s.type, s.value, s.quality, s.algorithm, s.algorithm_version "                           \
+// A query yielding one row per (item, signal), ordered by item id then signal position:
+//   WARDEN_SQL_ITEM_SELECT "WHERE <condition on i.id> ORDER BY i.id, s.pos"
+#define WARDEN_SQL_ITEM_SELECT                                                             \
+  "SELECT i.id, b.name, i.uk_category, i.youngest_age, i.self_generated, "                 \
+  "i.ai_or_manipulated, i.sex, i.site_type, i.commercial, i.scheme_label, i.source_list, " \
+  "i.external_id, i.member_id, i.note, i.created_at, i.updated_at, i.disable_until, "      \
+  "s.type, s.value, s.quality, s.algorithm, s.algorithm_version "                          \
   "FROM items i JOIN banks b ON b.id = i.bank_id JOIN signals s ON s.item_id = i.id "
 
 // Columns of a history row.

@@ -10,7 +10,12 @@ namespace {
 // Never edit a migration that has shipped: append a new one instead.
 constexpr const char* kMigrations[] = {
     // 1: banks, items, their signals and the append-only history.
-    // - AUTOINCREMENT so that ids of deleted items and banks are never reused.
+    // - Item ids come from counters.next_item_id (SqlTxn assigns them and stores the next one
+    //   with the transaction), so ids of deleted items are never reused without paying
+    //   AUTOINCREMENT's extra table update per row. Banks are few and use AUTOINCREMENT.
+    //   History rows are never deleted, so max(seq) + 1 is already monotonic.
+    // - signals is WITHOUT ROWID keyed by (item_id, pos): one B-tree serves both the rows and
+    //   the lookup by item, and pos keeps the signals in the order they were given.
     // - signals.bank_id duplicates items.bank_id so that one UNIQUE index enforces the dedupe
     //   rule (a bank holds a (type, value) once) and answers the dedupe lookup.
     // - signal values are stored as raw bytes (BLOB): half the size of hex, and the dedupe
@@ -18,6 +23,11 @@ constexpr const char* kMigrations[] = {
     // - enums are stored as their canonical names, so reordering an enum can never
     //   reinterpret old rows.
     R"sql(
+CREATE TABLE counters (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT INTO counters (name, value) VALUES ('next_item_id', 1);
 CREATE TABLE banks (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL UNIQUE,
@@ -30,7 +40,7 @@ CREATE TABLE banks (
   updated_at INTEGER NOT NULL
 );
 CREATE TABLE items (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   bank_id INTEGER NOT NULL REFERENCES banks(id) ON DELETE CASCADE,
   uk_category TEXT NOT NULL,
   youngest_age TEXT NOT NULL,
@@ -51,17 +61,18 @@ CREATE TABLE items (
 CREATE INDEX items_by_bank ON items(bank_id, id);
 CREATE TABLE signals (
   item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  pos INTEGER NOT NULL,
   bank_id INTEGER NOT NULL,
   type TEXT NOT NULL,
   value BLOB NOT NULL,
   quality INTEGER NOT NULL,
   algorithm TEXT NOT NULL,
-  algorithm_version INTEGER NOT NULL
-);
+  algorithm_version INTEGER NOT NULL,
+  PRIMARY KEY (item_id, pos)
+) WITHOUT ROWID;
 CREATE UNIQUE INDEX signals_dedupe ON signals(bank_id, type, value);
-CREATE INDEX signals_by_item ON signals(item_id);
 CREATE TABLE history (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   at INTEGER NOT NULL,
   actor TEXT NOT NULL,
   action TEXT NOT NULL,

@@ -4,14 +4,14 @@
 // anyway), and a pool of reader connections. In WAL mode readers see the last committed
 // state and never block on the writer or on each other.
 // Item writes use the shared semantics of store_txn.cc inside BEGIN IMMEDIATE ... COMMIT.
+#include <fmt/core.h>
+
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <utility>
 #include <vector>
-
-#include <fmt/core.h>
 
 #include "src/store/sqlite_db.h"
 #include "src/store/sqlite_rows.h"
@@ -79,7 +79,7 @@ class SqlTxn final : public StoreTxn {
 
   Result<std::optional<Item>> LoadItem(int64_t id) override {
     WARDEN_ASSIGN_OR_RETURN(Stmt st,
-                            db_->Query(WARDEN_SQL_ITEM_SELECT "WHERE i.id = ?1 ORDER BY s.rowid"));
+                            db_->Query(WARDEN_SQL_ITEM_SELECT "WHERE i.id = ?1 ORDER BY s.pos"));
     st.BindInt(1, id);
     WARDEN_ASSIGN_OR_RETURN(std::vector<Item> items, ReadItemRows(*db_, st));
     if (items.empty()) return std::optional<Item>();
@@ -97,32 +97,37 @@ class SqlTxn final : public StoreTxn {
     return row ? st.Int(0) : int64_t{0};
   }
 
-  Result<int64_t> InsertItem(const Bank& bank, const Item& item) override {
+  Result<int64_t> InsertItem(const Bank& bank, const Item& item, int64_t now_ms) override {
+    if (next_item_id_ == 0) {
+      WARDEN_ASSIGN_OR_RETURN(
+          next_item_id_, db_->QueryInt("SELECT value FROM counters WHERE name = 'next_item_id'"));
+    }
+    int64_t id = next_item_id_++;
     {
       WARDEN_ASSIGN_OR_RETURN(
           Stmt st, db_->Query("INSERT INTO items (bank_id, uk_category, youngest_age, "
                               "self_generated, ai_or_manipulated, sex, site_type, commercial, "
                               "scheme_label, source_list, external_id, member_id, note, "
-                              "created_at, updated_at, disable_until) VALUES (?1, ?2, ?3, ?4, "
-                              "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"));
-      st.BindInt(1, bank.id);
+                              "created_at, updated_at, disable_until, id) VALUES (?1, ?2, ?3, "
+                              "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"));
+      st.BindInt(1, bank.id).BindInt(17, id);
       BindItemFields(st, item);
+      st.BindInt(14, now_ms).BindInt(15, now_ms);
       WARDEN_RETURN_IF_ERROR(st.Run());
     }
-    int64_t id = sqlite3_last_insert_rowid(db_->raw());
     WARDEN_RETURN_IF_ERROR(InsertSignals(bank, id, item));
     return id;
   }
 
   Status ReplaceItem(const Bank& bank, const Item& old, const Item& updated) override {
     {
-      WARDEN_ASSIGN_OR_RETURN(
-          Stmt st, db_->Query("UPDATE items SET uk_category = ?2, youngest_age = ?3, "
-                              "self_generated = ?4, ai_or_manipulated = ?5, sex = ?6, "
-                              "site_type = ?7, commercial = ?8, scheme_label = ?9, "
-                              "source_list = ?10, external_id = ?11, member_id = ?12, "
-                              "note = ?13, created_at = ?14, updated_at = ?15, "
-                              "disable_until = ?16 WHERE id = ?1"));
+      WARDEN_ASSIGN_OR_RETURN(Stmt st,
+                              db_->Query("UPDATE items SET uk_category = ?2, youngest_age = ?3, "
+                                         "self_generated = ?4, ai_or_manipulated = ?5, sex = ?6, "
+                                         "site_type = ?7, commercial = ?8, scheme_label = ?9, "
+                                         "source_list = ?10, external_id = ?11, member_id = ?12, "
+                                         "note = ?13, created_at = ?14, updated_at = ?15, "
+                                         "disable_until = ?16 WHERE id = ?1"));
       st.BindInt(1, old.id);
       BindItemFields(st, updated);
       WARDEN_RETURN_IF_ERROR(st.Run());
@@ -138,6 +143,14 @@ class SqlTxn final : public StoreTxn {
     WARDEN_RETURN_IF_ERROR(DeleteSignals(item.id));
     WARDEN_ASSIGN_OR_RETURN(Stmt st, db_->Query("DELETE FROM items WHERE id = ?1"));
     return st.BindInt(1, item.id).Run();
+  }
+
+  // Stores the item id counter if this transaction used it. Call before COMMIT.
+  Status Finish() {
+    if (next_item_id_ == 0) return Status::Ok();
+    WARDEN_ASSIGN_OR_RETURN(
+        Stmt st, db_->Query("UPDATE counters SET value = ?1 WHERE name = 'next_item_id'"));
+    return st.BindInt(1, next_item_id_).Run();
   }
 
   Result<int64_t> AppendHistory(const HistoryEntry& e) override {
@@ -156,11 +169,14 @@ class SqlTxn final : public StoreTxn {
 
  private:
   Status InsertSignals(const Bank& bank, int64_t item_id, const Item& item) {
-    for (const BankSignal& s : item.signals) {
+    for (size_t pos = 0; pos < item.signals.size(); ++pos) {
+      const BankSignal& s = item.signals[pos];
       WARDEN_ASSIGN_OR_RETURN(
           Stmt st, db_->Query("INSERT INTO signals (item_id, bank_id, type, value, quality, "
-                              "algorithm, algorithm_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
-      st.BindInt(1, item_id)
+                              "algorithm, algorithm_version, pos) VALUES (?1, ?2, ?3, ?4, ?5, "
+                              "?6, ?7, ?8)"));
+      st.BindInt(8, static_cast<int64_t>(pos))
+          .BindInt(1, item_id)
           .BindInt(2, bank.id)
           .BindText(3, SignalTypeName(s.signal.type))
           .BindBlob(4, HexToBytes(s.signal.value))
@@ -179,6 +195,7 @@ class SqlTxn final : public StoreTxn {
 
   SqliteDb* db_;
   std::map<std::string, std::optional<Bank>, std::less<>> banks_;
+  int64_t next_item_id_ = 0;  // 0 = not read from counters yet
 };
 
 class SqliteStore final : public BankStore {
@@ -215,7 +232,8 @@ class SqliteStore final : public BankStore {
       WARDEN_RETURN_IF_ERROR(st.Run());
       bank.id = sqlite3_last_insert_rowid(writer_->raw());
       WARDEN_RETURN_IF_ERROR(
-          txn.AppendHistory(BankEntry(now, actor, HistoryAction::kBankCreated, bank.name)).status());
+          txn.AppendHistory(BankEntry(now, actor, HistoryAction::kBankCreated, bank.name))
+              .status());
       return bank;
     });
   }
@@ -282,14 +300,13 @@ class SqliteStore final : public BankStore {
       if (!bank) return Status::NotFound(fmt::format("bank {} not found", name));
       // Explicit deletes in child-to-parent order rather than relying on ON DELETE CASCADE,
       // so the outcome does not depend on the foreign_keys pragma of the connection.
-      for (const char* sql : {"DELETE FROM signals WHERE bank_id = ?1",
-                              "DELETE FROM items WHERE bank_id = ?1",
-                              "DELETE FROM banks WHERE id = ?1"}) {
+      for (const char* sql :
+           {"DELETE FROM signals WHERE bank_id = ?1", "DELETE FROM items WHERE bank_id = ?1",
+            "DELETE FROM banks WHERE id = ?1"}) {
         WARDEN_ASSIGN_OR_RETURN(Stmt st, writer_->Query(sql));
         WARDEN_RETURN_IF_ERROR(st.BindInt(1, bank->id).Run());
       }
-      return txn
-          .AppendHistory(BankEntry(clock_->NowMs(), actor, HistoryAction::kBankDeleted, name))
+      return txn.AppendHistory(BankEntry(clock_->NowMs(), actor, HistoryAction::kBankDeleted, name))
           .status();
     });
   }
@@ -306,7 +323,7 @@ class SqliteStore final : public BankStore {
   Result<Item> GetItem(int64_t id) override {
     WARDEN_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
     WARDEN_ASSIGN_OR_RETURN(Stmt st,
-                            lease->Query(WARDEN_SQL_ITEM_SELECT "WHERE i.id = ?1 ORDER BY s.rowid"));
+                            lease->Query(WARDEN_SQL_ITEM_SELECT "WHERE i.id = ?1 ORDER BY s.pos"));
     st.BindInt(1, id);
     WARDEN_ASSIGN_OR_RETURN(std::vector<Item> items, ReadItemRows(*lease, st));
     if (items.empty()) return Status::NotFound(fmt::format("item {} not found", id));
@@ -343,7 +360,7 @@ class SqliteStore final : public BankStore {
           Stmt st, lease->Query(WARDEN_SQL_ITEM_SELECT
                                 "WHERE i.id IN (SELECT s2.item_id FROM banks b2 JOIN signals s2 "
                                 "ON s2.bank_id = b2.id WHERE b2.name = ?1 AND s2.type = ?2 AND "
-                                "s2.value = ?3) ORDER BY i.id, s.rowid"));
+                                "s2.value = ?3) ORDER BY i.id, s.pos"));
       st.BindText(1, *bank).BindText(2, SignalTypeName(signal.type)).BindBlob(3, bytes);
       return ReadItemRows(*lease, st);
     }
@@ -352,13 +369,12 @@ class SqliteStore final : public BankStore {
         Stmt st, lease->Query(WARDEN_SQL_ITEM_SELECT
                               "WHERE i.id IN (SELECT s2.item_id FROM banks b2 JOIN signals s2 "
                               "ON s2.bank_id = b2.id AND s2.type = ?1 AND s2.value = ?2) "
-                              "ORDER BY i.id, s.rowid"));
+                              "ORDER BY i.id, s.pos"));
     st.BindText(1, SignalTypeName(signal.type)).BindBlob(2, bytes);
     return ReadItemRows(*lease, st);
   }
 
-  Result<std::vector<Item>> ListItems(std::string_view bank, int64_t after_id,
-                                      int limit) override {
+  Result<std::vector<Item>> ListItems(std::string_view bank, int64_t after_id, int limit) override {
     WARDEN_RETURN_IF_ERROR(CheckLimit(limit));
     WARDEN_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
     // One read transaction so the bank check and the page see the same state.
@@ -372,7 +388,7 @@ class SqliteStore final : public BankStore {
       WARDEN_ASSIGN_OR_RETURN(
           Stmt st, lease->Query(WARDEN_SQL_ITEM_SELECT
                                 "WHERE i.id IN (SELECT id FROM items WHERE bank_id = ?1 AND "
-                                "id > ?2 ORDER BY id LIMIT ?3) ORDER BY i.id, s.rowid"));
+                                "id > ?2 ORDER BY id LIMIT ?3) ORDER BY i.id, s.pos"));
       st.BindInt(1, bank_id).BindInt(2, after_id).BindInt(3, limit);
       return ReadItemRows(*lease, st);
     }();
@@ -388,9 +404,9 @@ class SqliteStore final : public BankStore {
       {
         WARDEN_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
         WARDEN_ASSIGN_OR_RETURN(
-            Stmt st, lease->Query(WARDEN_SQL_ITEM_SELECT
-                                  "WHERE i.id IN (SELECT id FROM items WHERE id > ?1 "
-                                  "ORDER BY id LIMIT ?2) ORDER BY i.id, s.rowid"));
+            Stmt st,
+            lease->Query(WARDEN_SQL_ITEM_SELECT "WHERE i.id IN (SELECT id FROM items WHERE id > ?1 "
+                                                "ORDER BY id LIMIT ?2) ORDER BY i.id, s.pos"));
         st.BindInt(1, after).BindInt(2, kPage);
         WARDEN_ASSIGN_OR_RETURN(page, ReadItemRows(*lease, st));
       }
@@ -435,9 +451,9 @@ class SqliteStore final : public BankStore {
   Result<std::vector<HistoryEntry>> ChangesSince(int64_t after_seq, int limit) override {
     WARDEN_RETURN_IF_ERROR(CheckLimit(limit));
     WARDEN_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
-    WARDEN_ASSIGN_OR_RETURN(Stmt st, lease->Query("SELECT " WARDEN_SQL_HISTORY_COLUMNS
-                                                  " FROM history WHERE seq > ?1 "
-                                                  "ORDER BY seq LIMIT ?2"));
+    WARDEN_ASSIGN_OR_RETURN(
+        Stmt st, lease->Query("SELECT " WARDEN_SQL_HISTORY_COLUMNS " FROM history WHERE seq > ?1 "
+                              "ORDER BY seq LIMIT ?2"));
     st.BindInt(1, after_seq).BindInt(2, limit);
     return ReadHistory(*lease, st);
   }
@@ -469,7 +485,8 @@ class SqliteStore final : public BankStore {
 
   Result<Lease> AcquireReader() {
     std::unique_lock lock(pool_mu_);
-    pool_cv_.wait(lock, [&] { return !idle_.empty() || open_readers_ < options_.reader_connections; });
+    pool_cv_.wait(lock,
+                  [&] { return !idle_.empty() || open_readers_ < options_.reader_connections; });
     if (!idle_.empty()) {
       std::unique_ptr<SqliteDb> db = std::move(idle_.back());
       idle_.pop_back();
@@ -514,8 +531,10 @@ class SqliteStore final : public BankStore {
     WARDEN_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
     SqlTxn txn(writer_.get());
     auto result = fn(txn);
-    if (!StatusOf(result).ok()) {
+    Status finished = StatusOf(result).ok() ? txn.Finish() : Status::Ok();
+    if (!StatusOf(result).ok() || !finished.ok()) {
       (void)writer_->Exec("ROLLBACK");
+      if (!finished.ok()) return finished;
       return result;
     }
     Status committed = writer_->Exec("COMMIT");
@@ -570,8 +589,10 @@ class SqliteStore final : public BankStore {
       if (!row) break;
       Result<SignalType> type = ParseSignalType(st.Text(1));
       if (!type.ok()) {
-        return Status::CorruptData(fmt::format("SQLite store {}: bad signal type in the "
-                                               "database: {}", path_, type.status().message()));
+        return Status::CorruptData(
+            fmt::format("SQLite store {}: bad signal type in the "
+                        "database: {}",
+                        path_, type.status().message()));
       }
       stats.by_bank[st.Text(0)].signals[*type] += st.Int(2);
       stats.signals[*type] += st.Int(2);

@@ -1,6 +1,8 @@
 // SQLite-specific behaviour beyond the shared contract: persistence across reopen, schema
 // versions, refusing files that are not Warden stores, and crash safety under SIGKILL.
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -10,9 +12,6 @@
 #include <fstream>
 #include <random>
 #include <string>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "src/store/store_test_util.h"
 #include "warden/bank_store.h"

@@ -1,10 +1,10 @@
 #include "src/store/store_txn.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <utility>
 #include <vector>
-
-#include <fmt/core.h>
 
 namespace warden {
 namespace {
@@ -41,11 +41,7 @@ Result<OpResult> Add(StoreTxn& txn, const Bank& bank, const Item& in, std::strin
     WARDEN_ASSIGN_OR_RETURN(int64_t existing, txn.FindItemIdBySignal(bank, s.signal));
     if (existing != 0) return OpResult{WriteOutcome::kDuplicate, existing};
   }
-  Item item = in;
-  item.id = 0;
-  item.created_at_ms = now_ms;
-  item.updated_at_ms = now_ms;
-  WARDEN_ASSIGN_OR_RETURN(int64_t id, txn.InsertItem(bank, item));
+  WARDEN_ASSIGN_OR_RETURN(int64_t id, txn.InsertItem(bank, in, now_ms));
   WARDEN_RETURN_IF_ERROR(
       txn.AppendHistory(Entry(now_ms, actor, HistoryAction::kItemAdded, bank.name, id)).status());
   return OpResult{WriteOutcome::kAdded, id};
@@ -93,9 +89,9 @@ Result<OpResult> Update(StoreTxn& txn, const Item& in, std::string_view actor, i
   WARDEN_ASSIGN_OR_RETURN(std::optional<Item> old, txn.LoadItem(in.id));
   if (!old) return OpResult{WriteOutcome::kNotFound, in.id};
   if (!in.bank.empty() && in.bank != old->bank) {
-    return Status::InvalidArgument(fmt::format(
-        "item {} is in bank {}, not {}; items cannot move between banks", in.id, old->bank,
-        in.bank));
+    return Status::InvalidArgument(
+        fmt::format("item {} is in bank {}, not {}; items cannot move between banks", in.id,
+                    old->bank, in.bank));
   }
   WARDEN_ASSIGN_OR_RETURN(Bank bank, RequireBank(txn, old->bank));
   for (const BankSignal& s : in.signals) {
@@ -146,7 +142,8 @@ Result<OpResult> RemoveBySignal(StoreTxn& txn, const Bank& bank, const Item& in,
 }  // namespace
 
 Status ValidateActor(std::string_view actor) {
-  if (actor.empty()) return Status::InvalidArgument("actor is empty; every change names who made it");
+  if (actor.empty())
+    return Status::InvalidArgument("actor is empty; every change names who made it");
   if (actor.size() > kMaxShortFieldLength) {
     return Status::InvalidArgument(
         fmt::format("actor is {} bytes, over the limit of {}", actor.size(), kMaxShortFieldLength));
@@ -163,17 +160,23 @@ std::string SignalsDetail(const Item& item) {
   return out;
 }
 
-Status PrepareWriteOp(WriteOp* op) {
-  Item& item = op->item;
-  switch (op->kind) {
+bool NeedsNormalize(const Item& item) {
+  for (const BankSignal& s : item.signals) {
+    if (s.algorithm.empty() || s.algorithm_version == 0) return true;
+  }
+  return false;
+}
+
+Status ValidateWriteOp(const WriteOp& op) {
+  const Item& item = op.item;
+  switch (op.kind) {
     case WriteOpKind::kAdd:
     case WriteOpKind::kUpsert:
     case WriteOpKind::kRemoveBySignal:
-      NormalizeItem(&item);
       return ValidateItem(item);
     case WriteOpKind::kUpdate: {
-      if (item.id <= 0) return Status::InvalidArgument(fmt::format("item id {} is not > 0", item.id));
-      NormalizeItem(&item);
+      if (item.id <= 0)
+        return Status::InvalidArgument(fmt::format("item id {} is not > 0", item.id));
       if (!item.bank.empty()) return ValidateItem(item);
       // The bank is optional here; validate everything else under a placeholder name.
       Item copy = item;
@@ -181,7 +184,8 @@ Status PrepareWriteOp(WriteOp* op) {
       return ValidateItem(copy);
     }
     case WriteOpKind::kDelete:
-      if (item.id <= 0) return Status::InvalidArgument(fmt::format("item id {} is not > 0", item.id));
+      if (item.id <= 0)
+        return Status::InvalidArgument(fmt::format("item id {} is not > 0", item.id));
       return Status::Ok();
   }
   return Status::InvalidArgument("unknown write op kind");
@@ -210,8 +214,8 @@ Result<OpResult> ApplyWriteOp(StoreTxn& txn, const WriteOp& op, std::string_view
   return Status::InvalidArgument("unknown write op kind");
 }
 
-Result<BatchResult> ApplyWriteBatch(StoreTxn& txn, const WriteBatch& batch,
-                                    std::string_view actor, int64_t now_ms, bool name_ops) {
+Result<BatchResult> ApplyWriteBatch(StoreTxn& txn, const WriteBatch& batch, std::string_view actor,
+                                    int64_t now_ms, bool name_ops) {
   WARDEN_RETURN_IF_ERROR(ValidateActor(actor));
   if (batch.summary.size() > kMaxNoteLength) {
     return Status::InvalidArgument(fmt::format("batch summary is {} bytes, over the limit of {}",
@@ -220,20 +224,38 @@ Result<BatchResult> ApplyWriteBatch(StoreTxn& txn, const WriteBatch& batch,
   BatchResult result;
   result.ops.reserve(batch.ops.size());
   for (size_t i = 0; i < batch.ops.size(); ++i) {
-    WriteOp op = batch.ops[i];
+    // Most ops arrive normalized only when the caller filled in every algorithm; copy the op
+    // only when there is something to fill in.
+    const WriteOp* op = &batch.ops[i];
+    WriteOp normalized;
+    if (NeedsNormalize(op->item)) {
+      normalized = *op;
+      NormalizeItem(&normalized.item);
+      op = &normalized;
+    }
     auto named = [&](const Status& s) {
-      return name_ops ? s.WithContext(fmt::format("op {} ({})", i, WriteOpKindName(op.kind))) : s;
+      return name_ops ? s.WithContext(fmt::format("op {} ({})", i, WriteOpKindName(op->kind))) : s;
     };
-    Status prepared = PrepareWriteOp(&op);
-    if (!prepared.ok()) return named(prepared);
-    Result<OpResult> r = ApplyWriteOp(txn, op, actor, now_ms);
+    Status valid = ValidateWriteOp(*op);
+    if (!valid.ok()) return named(valid);
+    Result<OpResult> r = ApplyWriteOp(txn, *op, actor, now_ms);
     if (!r.ok()) return named(r.status());
     switch (r->outcome) {
-      case WriteOutcome::kAdded: ++result.added; break;
-      case WriteOutcome::kUpdated: ++result.updated; break;
-      case WriteOutcome::kRemoved: ++result.removed; break;
-      case WriteOutcome::kDuplicate: ++result.duplicate; break;
-      case WriteOutcome::kNotFound: ++result.not_found; break;
+      case WriteOutcome::kAdded:
+        ++result.added;
+        break;
+      case WriteOutcome::kUpdated:
+        ++result.updated;
+        break;
+      case WriteOutcome::kRemoved:
+        ++result.removed;
+        break;
+      case WriteOutcome::kDuplicate:
+        ++result.duplicate;
+        break;
+      case WriteOutcome::kNotFound:
+        ++result.not_found;
+        break;
     }
     result.ops.push_back(*r);
   }

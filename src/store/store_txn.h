@@ -27,9 +27,9 @@ class StoreTxn {
   virtual Result<std::optional<Item>> LoadItem(int64_t id) = 0;
   // The id of the item of `bank` holding signal (type, value), or 0.
   virtual Result<int64_t> FindItemIdBySignal(const Bank& bank, const Signal& signal) = 0;
-  // Stores a new item of `bank` (item.bank == bank.name, validated, normalized, times set).
-  // Returns its new id.
-  virtual Result<int64_t> InsertItem(const Bank& bank, const Item& item) = 0;
+  // Stores a new item of `bank` (item.bank == bank.name, validated, normalized) with
+  // created_at = updated_at = now_ms (item's own times and id are ignored). Returns its new id.
+  virtual Result<int64_t> InsertItem(const Bank& bank, const Item& item, int64_t now_ms) = 0;
   // Overwrites item `updated.id` (was `old`) with `updated`, signals included.
   virtual Status ReplaceItem(const Bank& bank, const Item& old, const Item& updated) = 0;
   // Removes `item` and its signals.
@@ -41,23 +41,26 @@ class StoreTxn {
 // OK iff actor is 1..kMaxShortFieldLength bytes. Errors: kInvalidArgument.
 Status ValidateActor(std::string_view actor);
 
-// Normalizes and validates the fields `op.kind` reads (no storage access).
-// Errors: kInvalidArgument naming the field.
-Status PrepareWriteOp(WriteOp* op);
+// True if NormalizeItem would change `item` (a signal without algorithm or version).
+bool NeedsNormalize(const Item& item);
 
-// Applies one prepared op at `now_ms` through `txn`, appending history as actor.
+// Validates the fields `op.kind` reads (no storage access). REQUIRES: op.item normalized.
+// Errors: kInvalidArgument naming the field.
+Status ValidateWriteOp(const WriteOp& op);
+
+// Applies one validated op at `now_ms` through `txn`, appending history as actor.
 // Errors: kNotFound (unknown bank), kInvalidArgument (kUpdate moving banks), kAlreadyExists
 // (kUpdate signal held by another item), storage errors. On error the caller must roll the
 // whole transaction back.
 Result<OpResult> ApplyWriteOp(StoreTxn& txn, const WriteOp& op, std::string_view actor,
                               int64_t now_ms);
 
-// PrepareWriteOp + ApplyWriteOp over every op of `batch`, then the summary history entry.
-// Errors name the op index ("op 3 (add): ...") when `name_ops`; single-item calls (AddItem,
+// NormalizeItem + ValidateWriteOp + ApplyWriteOp over every op of `batch`, then the summary history
+// entry. Errors name the op index ("op 3 (add): ...") when `name_ops`; single-item calls (AddItem,
 // UpdateItem, DeleteItem) pass false. The caller rolls back on any error.
 // last_seq is left 0 (the store fills it in).
-Result<BatchResult> ApplyWriteBatch(StoreTxn& txn, const WriteBatch& batch,
-                                    std::string_view actor, int64_t now_ms, bool name_ops = true);
+Result<BatchResult> ApplyWriteBatch(StoreTxn& txn, const WriteBatch& batch, std::string_view actor,
+                                    int64_t now_ms, bool name_ops = true);
 
 // "pdq:ab12...,md5:..." — the detail recorded when an item is deleted, so the history still
 // says which hashes went.
