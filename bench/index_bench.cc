@@ -131,7 +131,8 @@ DataSet MakeClustered(size_t n, size_t nq, std::mt19937_64& rng) {
     }
   }
   for (size_t i = 0; i < nq; ++i) {
-    d.queries.push_back(FlipRandomBits(centres[rng() % centres.size()], static_cast<int>(rng() % 13), rng));
+    d.queries.push_back(
+        FlipRandomBits(centres[rng() % centres.size()], static_cast<int>(rng() % 13), rng));
   }
   return d;
 }
@@ -158,10 +159,10 @@ void Score(const std::vector<PdqNeighbor>& truth, std::vector<PdqNeighbor> got, 
   got.erase(std::unique(got.begin(), got.end()), got.end());
   size_t hits = 0;
   for (const PdqNeighbor& g : got) {
-    if (std::binary_search(truth.begin(), truth.end(), g,
-                           [](const PdqNeighbor& a, const PdqNeighbor& b) {
-                             return a.distance != b.distance ? a.distance < b.distance : a.id < b.id;
-                           })) {
+    if (std::binary_search(
+            truth.begin(), truth.end(), g, [](const PdqNeighbor& a, const PdqNeighbor& b) {
+              return a.distance != b.distance ? a.distance < b.distance : a.id < b.id;
+            })) {
       ++hits;
     } else {
       *exact = false;
@@ -188,8 +189,8 @@ size_t TruthCount(const DataSet& d) {
 }
 
 // One Warden index: build, latency, batch, recall. `latency_queries` limits slow indexes.
-Row RunWarden(PdqIndex* index, const std::string& name, const DataSet& d,
-              size_t latency_queries, int threads) {
+Row RunWarden(PdqIndex* index, const std::string& name, const DataSet& d, size_t latency_queries,
+              int threads) {
   Row row;
   row.name = name;
   size_t rss0 = ResidentBytes();
@@ -218,7 +219,8 @@ Row RunWarden(PdqIndex* index, const std::string& name, const DataSet& d,
   }
   Latencies(&us, &cpu_us, &row);
   auto b0 = Clock::now();
-  auto batch = index->SearchBatch(std::span<const PdqHash>(d.queries.data(), nq), kThreshold, threads);
+  auto batch =
+      index->SearchBatch(std::span<const PdqHash>(d.queries.data(), nq), kThreshold, threads);
   auto b1 = Clock::now();
   row.batch_qps = nq / Seconds(b0, b1);
   for (size_t i = 0; i < nq; ++i) {
@@ -286,9 +288,11 @@ void PrintRow(const Row& r) {
   } else {
     std::snprintf(bph, sizeof(bph), "-");
   }
-  std::printf("| %-30s | %8.2f | %7s | %7.1f | %8.1f | %8.1f | %8.1f | %8.1f | %5zu | %9.0f | %8.6f | %-5s |\n",
-              r.name.c_str(), r.build_s, bph, r.rss_per_hash, r.p50_us, r.p99_us, r.cpu_p50_us,
-              r.cpu_p99_us, r.latency_queries, r.batch_qps, r.recall, r.exact ? "yes" : "NO");
+  std::printf(
+      "| %-30s | %8.2f | %7s | %7.1f | %8.1f | %8.1f | %8.1f | %8.1f | %5zu | %9.0f | %8.6f | %-5s "
+      "|\n",
+      r.name.c_str(), r.build_s, bph, r.rss_per_hash, r.p50_us, r.p99_us, r.cpu_p50_us,
+      r.cpu_p99_us, r.latency_queries, r.batch_qps, r.recall, r.exact ? "yes" : "NO");
 }
 
 // Add one new hash, then Search for it at once: the add must be visible to that search.
@@ -317,11 +321,11 @@ void MeasureAdds(PdqIndex* index, size_t first_id, std::mt19937_64& rng) {
   }
   std::sort(add_us.begin(), add_us.end());
   std::sort(remove_us.begin(), remove_us.end());
-  std::printf("%s add: p50 %.2f us, p99 %.2f us; remove: p50 %.2f us, p99 %.2f us; "
-              "added hash found by the next Search (at distance 0..31): %d/%d\n",
-              index->name(), add_us[kAdds / 2], add_us[kAdds * 99 / 100],
-              remove_us[remove_us.size() / 2], remove_us[remove_us.size() * 99 / 100], visible,
-              kAdds);
+  std::printf(
+      "%s add: p50 %.2f us, p99 %.2f us; remove: p50 %.2f us, p99 %.2f us; "
+      "added hash found by the next Search (at distance 0..31): %d/%d\n",
+      index->name(), add_us[kAdds / 2], add_us[kAdds * 99 / 100], remove_us[remove_us.size() / 2],
+      remove_us[remove_us.size() * 99 / 100], visible, kAdds);
 }
 
 bool ParseFaissConfig(const std::string& s, int* nhash, int* b, int* nflip) {
@@ -332,12 +336,14 @@ bool ParseFaissConfig(const std::string& s, int* nhash, int* b, int* nflip) {
 void RunOne(const Flags& f, size_t n, const std::string& kind) {
   std::mt19937_64 rng(f.seed + n);
   auto g0 = Clock::now();
-  DataSet d = kind == "clustered" ? MakeClustered(n, f.queries, rng) : MakeUniform(n, f.queries, rng);
+  DataSet d =
+      kind == "clustered" ? MakeClustered(n, f.queries, rng) : MakeUniform(n, f.queries, rng);
   d.ids.resize(d.hashes.size());
   for (size_t i = 0; i < d.ids.size(); ++i) d.ids[i] = i;
-  std::printf("\n## %s, N = %zu, %zu queries, threshold <= %d, batch threads = %d (FAISS omp "
-              "threads: 1 for single queries, %d for batch)\n",
-              kind.c_str(), n, d.queries.size(), kThreshold, f.threads, f.threads);
+  std::printf(
+      "\n## %s, N = %zu, %zu queries, threshold <= %d, batch threads = %d (FAISS omp "
+      "threads: 1 for single queries, %d for batch)\n",
+      kind.c_str(), n, d.queries.size(), kThreshold, f.threads, f.threads);
   std::fflush(stdout);
 
   // Ground truth by the brute-force scan (itself one of the rows).
@@ -374,13 +380,14 @@ void RunOne(const Flags& f, size_t n, const std::string& kind) {
     if (cfg == "none") continue;
     int nhash, b, nflip;
     if (cfg == "flat") {
-      rows.push_back(RunFaiss(std::make_unique<faiss::IndexBinaryFlat>(256), "faiss IndexBinaryFlat",
-                              d, f.flat_queries, f.threads, nullptr));
+      rows.push_back(RunFaiss(std::make_unique<faiss::IndexBinaryFlat>(256),
+                              "faiss IndexBinaryFlat", d, f.flat_queries, f.threads, nullptr));
       PrintRow(rows.back());
       continue;
     }
     if (!ParseFaissConfig(cfg, &nhash, &b, &nflip)) {
-      std::fprintf(stderr, "bad --faiss config '%s' (want NHASHxBITSfNFLIP, e.g. 16x16f1)\n", cfg.c_str());
+      std::fprintf(stderr, "bad --faiss config '%s' (want NHASHxBITSfNFLIP, e.g. 16x16f1)\n",
+                   cfg.c_str());
       std::exit(2);
     }
     auto idx = std::make_unique<faiss::IndexBinaryMultiHash>(256, nhash, b);
@@ -399,11 +406,11 @@ void RunOne(const Flags& f, size_t n, const std::string& kind) {
   }
   const Row& mih = rows[0];
   for (size_t i = 1; i < rows.size(); ++i) {
-    std::printf("MihIndex vs %-30s: median latency %7.1fx faster (CPU time %7.1fx), p99 %7.1fx, "
-                "batch %7.1fx\n",
-                rows[i].name.c_str(), rows[i].p50_us / mih.p50_us,
-                rows[i].cpu_p50_us / mih.cpu_p50_us, rows[i].p99_us / mih.p99_us,
-                mih.batch_qps / rows[i].batch_qps);
+    std::printf(
+        "MihIndex vs %-30s: median latency %7.1fx faster (CPU time %7.1fx), p99 %7.1fx, "
+        "batch %7.1fx\n",
+        rows[i].name.c_str(), rows[i].p50_us / mih.p50_us, rows[i].cpu_p50_us / mih.cpu_p50_us,
+        rows[i].p99_us / mih.p99_us, mih.batch_qps / rows[i].batch_qps);
   }
   std::fflush(stdout);
 }
@@ -439,7 +446,8 @@ int Main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: index_bench [--n N[,N...]] [--queries Q] [--threads T] "
-                   "[--flat-queries F] [--faiss-queries F] [--datasets uniform,clustered] [--faiss 16x16f1,...|none|flat] "
+                   "[--flat-queries F] [--faiss-queries F] [--datasets uniform,clustered] [--faiss "
+                   "16x16f1,...|none|flat] "
                    "[--seed S]\n");
       return 2;
     }

@@ -74,8 +74,7 @@ class PdqIndex {
   // Every indexed hash with HammingDistance(query, hash) <= max_distance (INCLUSIVE), with its
   // distance, sorted by distance then id. Exact: nothing within the distance is ever missed.
   // Errors: kInvalidArgument if max_distance is outside 0..256.
-  virtual Result<std::vector<PdqNeighbor>> Search(const PdqHash& query,
-                                                  int max_distance) const = 0;
+  virtual Result<std::vector<PdqNeighbor>> Search(const PdqHash& query, int max_distance) const = 0;
 
   // Search for each query; result[i] belongs to queries[i]. Queries are split over
   // `num_threads` threads (1 = the calling thread only; values < 1 are treated as 1).

@@ -1,9 +1,9 @@
 #include "src/index/digest_index.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <mutex>
-
-#include <fmt/core.h>
 
 namespace warden {
 namespace {
@@ -23,17 +23,18 @@ Result<std::string> KeyOf(const Signal& signal) {
   }
   const size_t want = static_cast<size_t>(SignalHexLength(signal.type));
   if (signal.value.size() != want) {
-    return Status::InvalidArgument(fmt::format("digest index: {} value has {} hex digits, expected {}",
-                                               SignalTypeName(signal.type), signal.value.size(),
-                                               want));
+    return Status::InvalidArgument(
+        fmt::format("digest index: {} value has {} hex digits, expected {}",
+                    SignalTypeName(signal.type), signal.value.size(), want));
   }
   std::string key(1 + want / 2, '\0');
   key[0] = static_cast<char>(signal.type);
   for (size_t i = 0; i < want; i += 2) {
     int hi = HexValue(signal.value[i]), lo = HexValue(signal.value[i + 1]);
     if (hi < 0 || lo < 0) {
-      return Status::InvalidArgument(fmt::format("digest index: {} value has a non-hex character at {}",
-                                                 SignalTypeName(signal.type), hi < 0 ? i : i + 1));
+      return Status::InvalidArgument(
+          fmt::format("digest index: {} value has a non-hex character at {}",
+                      SignalTypeName(signal.type), hi < 0 ? i : i + 1));
     }
     key[1 + i / 2] = static_cast<char>(hi * 16 + lo);
   }

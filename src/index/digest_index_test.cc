@@ -62,8 +62,7 @@ TEST(DigestIndexTest, RejectsMalformedSignals) {
   Status bad_hex = index.Add(Sig(SignalType::kMd5, bad), 1);
   EXPECT_EQ(bad_hex.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(bad_hex.message().find("at 5"), std::string::npos);
-  EXPECT_EQ(index.Lookup(Sig(SignalType::kMd5, bad)).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(index.Lookup(Sig(SignalType::kMd5, bad)).status().code(), StatusCode::kInvalidArgument);
   EXPECT_FALSE(index.Remove(Sig(SignalType::kMd5, bad), 1));
   EXPECT_EQ(index.size(), 0u);
 }

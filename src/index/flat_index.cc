@@ -1,9 +1,9 @@
 #include "src/index/flat_index.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <mutex>
-
-#include <fmt/core.h>
 
 namespace warden {
 

@@ -34,8 +34,7 @@ void ScanPlain(const PdqHash* base, size_t n, const PdqHash& query, int max_dist
 __attribute__((target("popcnt"))) void ScanPopcnt(const PdqHash* base, size_t n,
                                                   const PdqHash& query, int max_distance,
                                                   std::vector<ScanHit>* out) {
-  const uint64_t q0 = query.words[0], q1 = query.words[1], q2 = query.words[2],
-                 q3 = query.words[3];
+  const uint64_t q0 = query.words[0], q1 = query.words[1], q2 = query.words[2], q3 = query.words[3];
   for (size_t i = 0; i < n; ++i) {
     const uint64_t* w = base[i].words.data();
     int d = __builtin_popcountll(w[0] ^ q0) + __builtin_popcountll(w[1] ^ q1) +

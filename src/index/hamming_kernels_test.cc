@@ -1,8 +1,8 @@
 #include "src/index/hamming_kernels.h"
 
-#include <random>
-
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "src/index/random_hashes.h"
 

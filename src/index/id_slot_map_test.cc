@@ -1,9 +1,9 @@
 #include "src/index/id_slot_map.h"
 
+#include <gtest/gtest.h>
+
 #include <random>
 #include <unordered_map>
-
-#include <gtest/gtest.h>
 
 namespace warden {
 namespace {

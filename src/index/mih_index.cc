@@ -1,13 +1,12 @@
 #include "src/index/mih_index.h"
 
+#include <fmt/core.h>
 #include <sys/mman.h>
 
 #include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <numeric>
-
-#include <fmt/core.h>
 
 #include "src/index/hamming_kernels.h"
 
@@ -42,7 +41,8 @@ void* MapZeroed(size_t bytes) {
   const uintptr_t aligned = (start + kHugePage - 1) & ~(uintptr_t{kHugePage} - 1);
   if (aligned > start) munmap(raw, aligned - start);
   const uintptr_t end = start + span;
-  if (end > aligned + bytes) munmap(reinterpret_cast<void*>(aligned + bytes), end - aligned - bytes);
+  if (end > aligned + bytes)
+    munmap(reinterpret_cast<void*>(aligned + bytes), end - aligned - bytes);
   void* p = reinterpret_cast<void*>(aligned);
 #ifdef MADV_HUGEPAGE
   madvise(p, bytes, MADV_HUGEPAGE);  // advice only; failure is harmless
@@ -289,7 +289,8 @@ size_t MihIndex::memory_bytes() const {
   return heads_bytes_ + hash_chunks_.size() * kChunkSlots * sizeof(PdqHash) +
          link_chunks_.size() * kChunkSlots * link_words_ * sizeof(uint32_t) +
          live_.capacity() * sizeof(uint64_t) + free_slots_.capacity() * sizeof(uint32_t) +
-         slots_.memory_bytes() + (hash_chunks_.capacity() + link_chunks_.capacity()) * sizeof(void*);
+         slots_.memory_bytes() +
+         (hash_chunks_.capacity() + link_chunks_.capacity()) * sizeof(void*);
 }
 
 std::vector<int> MihIndex::ProbePlan(int max_distance) const {

@@ -69,9 +69,9 @@ class MihIndex final : public PdqIndex {
 
  private:
   struct Substring {
-    int start = 0;       // first bit, 0..255
-    int bits = 0;        // width, 1..28
-    uint32_t mask = 0;   // (1 << bits) - 1
+    int start = 0;            // first bit, 0..255
+    int bits = 0;             // width, 1..28
+    uint32_t mask = 0;        // (1 << bits) - 1
     size_t heads_offset = 0;  // first cell of this table in heads_
   };
 

@@ -2,10 +2,10 @@
 // FlatIndex on uniform and clustered data.
 #include "src/index/mih_index.h"
 
+#include <gtest/gtest.h>
+
 #include <numeric>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "src/index/flat_index.h"
 #include "src/index/random_hashes.h"
@@ -127,7 +127,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(CrossCheckCase{"default", MihIndex::DefaultSubstringBits(), false},
                       CrossCheckCase{"default_clustered", MihIndex::DefaultSubstringBits(), true},
                       CrossCheckCase{"m16", std::vector<int>(16, 16), false},
-                      CrossCheckCase{"uneven", {24, 24, 21, 21, 21, 21, 21, 21, 21, 21, 20, 20}, true}),
+                      CrossCheckCase{
+                          "uneven", {24, 24, 21, 21, 21, 21, 21, 21, 21, 21, 20, 20}, true}),
     [](const ::testing::TestParamInfo<CrossCheckCase>& param_info) {
       return std::string(param_info.param.name);
     });

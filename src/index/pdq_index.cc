@@ -1,9 +1,9 @@
 #include "warden/pdq_index.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <thread>
-
-#include <fmt/core.h>
 
 #include "src/index/flat_index.h"
 #include "src/index/mih_index.h"
@@ -12,8 +12,8 @@ namespace warden {
 
 Status ValidatePdqMaxDistance(int max_distance) {
   if (max_distance < 0 || max_distance > kPdqMaxDistance) {
-    return Status::InvalidArgument(fmt::format(
-        "PDQ index: max distance {} is outside 0..{}", max_distance, kPdqMaxDistance));
+    return Status::InvalidArgument(
+        fmt::format("PDQ index: max distance {} is outside 0..{}", max_distance, kPdqMaxDistance));
   }
   return Status::Ok();
 }

@@ -1,10 +1,10 @@
 // The PdqIndex contract, run against every implementation (and two MIH geometries).
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <atomic>
 #include <random>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "src/index/flat_index.h"
 #include "src/index/hamming_kernels.h"
@@ -185,7 +185,8 @@ TYPED_TEST(PdqIndexContractTest, SearchBatchEqualsSearch) {
   for (int i = 0; i < 50; ++i) {
     PdqHash q = RandomPdqHash(this->rng_);
     queries.push_back(q);
-    for (int d : {0, 10, 31, 32}) ASSERT_TRUE(this->index_->Add(id++, FlipRandomBits(q, d, this->rng_)).ok());
+    for (int d : {0, 10, 31, 32})
+      ASSERT_TRUE(this->index_->Add(id++, FlipRandomBits(q, d, this->rng_)).ok());
   }
   for (int threads : {1, 2, 3}) {
     auto batch = this->index_->SearchBatch(queries, 31, threads);
@@ -200,7 +201,8 @@ TYPED_TEST(PdqIndexContractTest, SearchBatchEqualsSearch) {
 
 TYPED_TEST(PdqIndexContractTest, MemoryGrowsWithSize) {
   size_t empty = this->index_->memory_bytes();
-  for (uint64_t id = 0; id < 70000; ++id) ASSERT_TRUE(this->index_->Add(id, RandomPdqHash(this->rng_)).ok());
+  for (uint64_t id = 0; id < 70000; ++id)
+    ASSERT_TRUE(this->index_->Add(id, RandomPdqHash(this->rng_)).ok());
   EXPECT_GE(this->index_->memory_bytes(), empty + 70000 * sizeof(PdqHash));
 }
 
@@ -214,8 +216,10 @@ PdqHash HashForId(uint64_t id, const PdqHash& centre) {
 TYPED_TEST(PdqIndexContractTest, ConcurrentReadersSeeConsistentResults) {
   PdqHash centre = RandomPdqHash(this->rng_);
   // Stable ids 0..99 are always present; the writer churns ids 1000..1999.
-  for (uint64_t id = 0; id < 100; ++id) ASSERT_TRUE(this->index_->Add(id, HashForId(id, centre)).ok());
-  for (int i = 0; i < 3000; ++i) ASSERT_TRUE(this->index_->Add(5000 + i, RandomPdqHash(this->rng_)).ok());
+  for (uint64_t id = 0; id < 100; ++id)
+    ASSERT_TRUE(this->index_->Add(id, HashForId(id, centre)).ok());
+  for (int i = 0; i < 3000; ++i)
+    ASSERT_TRUE(this->index_->Add(5000 + i, RandomPdqHash(this->rng_)).ok());
   size_t expected_stable = 0;  // stable ids whose planted distance (id % 48) is <= 31
   for (uint64_t id = 0; id < 100; ++id) expected_stable += id % 48 <= 31 ? 1 : 0;
   std::atomic<bool> stop{false};
@@ -224,12 +228,16 @@ TYPED_TEST(PdqIndexContractTest, ConcurrentReadersSeeConsistentResults) {
   auto reader = [&] {
     while (!stop.load()) {
       auto res = this->index_->Search(centre, 31);
-      if (!res.ok()) { ++failures; continue; }
+      if (!res.ok()) {
+        ++failures;
+        continue;
+      }
       size_t stable = 0;
       for (size_t i = 0; i < res->size(); ++i) {
         const PdqNeighbor& n = (*res)[i];
         bool ok = n.id < 100 || (n.id >= 1000 && n.id < 2000);
-        ok = ok && n.distance == HammingDistance(centre, HashForId(n.id, centre)) && n.distance <= 31;
+        ok = ok && n.distance == HammingDistance(centre, HashForId(n.id, centre)) &&
+             n.distance <= 31;
         if (i > 0) {
           const PdqNeighbor& p = (*res)[i - 1];
           ok = ok && (p.distance < n.distance || (p.distance == n.distance && p.id < n.id));
@@ -244,14 +252,16 @@ TYPED_TEST(PdqIndexContractTest, ConcurrentReadersSeeConsistentResults) {
   std::vector<std::thread> readers;
   for (int i = 0; i < 3; ++i) readers.emplace_back(reader);
   for (int round = 0; round < 5; ++round) {
-    for (uint64_t id = 1000; id < 2000; ++id) ASSERT_TRUE(this->index_->Add(id, HashForId(id, centre)).ok());
+    for (uint64_t id = 1000; id < 2000; ++id)
+      ASSERT_TRUE(this->index_->Add(id, HashForId(id, centre)).ok());
     for (uint64_t id = 1000; id < 2000; ++id) EXPECT_TRUE(this->index_->Remove(id));
   }
   // Every write is visible to the next search once it returned.
   ASSERT_TRUE(this->index_->Add(1999, HashForId(1999, centre)).ok());
   EXPECT_TRUE(this->index_->Contains(1999));
   auto after = MustSearch(*this->index_, centre, 31);
-  EXPECT_TRUE(std::any_of(after.begin(), after.end(), [](const PdqNeighbor& n) { return n.id == 1999; }));
+  EXPECT_TRUE(
+      std::any_of(after.begin(), after.end(), [](const PdqNeighbor& n) { return n.id == 1999; }));
   while (searches.load() < 20) std::this_thread::yield();
   stop = true;
   for (std::thread& t : readers) t.join();
