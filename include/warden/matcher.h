@@ -80,8 +80,8 @@ struct Match {
   BankKind bank_kind = BankKind::kPositive;
   int64_t item_id = 0;
   SignalType signal_type = SignalType::kPdq;
-  std::string signal_value;  // the ITEM's signal that matched (canonical hex)
-  int distance = 0;          // PDQ Hamming distance 0..256; 0 for a digest
+  std::string signal_value;                 // the ITEM's signal that matched (canonical hex)
+  int distance = 0;                         // PDQ Hamming distance 0..256; 0 for a digest
   Dihedral dihedral = Dihedral::kOriginal;  // the query variant that matched (PDQ only)
   Classification classification;
   Provenance provenance;
@@ -113,12 +113,12 @@ struct MatcherOptions {
 };
 
 struct MatcherStats {
-  int64_t items = 0;         // items held (every bank, enabled or not)
-  int64_t pdq_signals = 0;   // PDQ index size
+  int64_t items = 0;        // items held (every bank, enabled or not)
+  int64_t pdq_signals = 0;  // PDQ index size
   int64_t digest_signals = 0;
   int64_t banks = 0;
-  int64_t last_seq = 0;      // the store history seq the matcher is current to
-  size_t index_bytes = 0;    // PDQ index heap bytes
+  int64_t last_seq = 0;    // the store history seq the matcher is current to
+  size_t index_bytes = 0;  // PDQ index heap bytes
 };
 
 class Matcher {

@@ -110,8 +110,8 @@ Status Show(BankStore& store, const BankCommandOptions& o, std::FILE* out) {
              "enabled:        {}\nmatching ratio: {}\nitems:          {} ({} disabled)\n"
              "signals:        {}\n",
              bank.name, bank.description, BankKindName(bank.kind), BankSourceName(bank.source),
-             bank.enabled ? "yes" : "no", Ratio(bank.matching_ratio), bs.items,
-             bs.disabled_items, SignalCounts(bs.signals));
+             bank.enabled ? "yes" : "no", Ratio(bank.matching_ratio), bs.items, bs.disabled_items,
+             SignalCounts(bs.signals));
   HistoryFilter filter;
   filter.bank = bank.name;
   WARDEN_ASSIGN_OR_RETURN(std::vector<HistoryEntry> history, store.History(filter, 5));
@@ -284,6 +284,20 @@ Status ItemAction(BankStore& store, const BankCommandOptions& o, std::FILE* out)
   return Status::Ok();
 }
 
+Status Dispatch(BankStore& s, const BankCommandOptions& o, std::FILE* out, std::FILE* err) {
+  if (o.action == "create") return Create(s, o, out);
+  if (o.action == "list") return List(s, o, out);
+  if (o.action == "show") return Show(s, o, out);
+  if (o.action == "enable") return SetEnabled(s, o, true, out);
+  if (o.action == "disable") return SetEnabled(s, o, false, out);
+  if (o.action == "delete") return Delete(s, o, out);
+  if (o.action == "import") return Import(s, o, out, err);
+  if (o.action == "export") return Export(s, o, out, err);
+  if (o.action == "stats") return Stats(s, o, out);
+  if (o.action == "item") return ItemAction(s, o, out);
+  return Status::InvalidArgument(fmt::format("unknown bank action '{}'", o.action));
+}
+
 }  // namespace
 
 CLI::App* AddBankCommand(CLI::App* app, BankCommandOptions* o) {
@@ -305,11 +319,13 @@ CLI::App* AddBankCommand(CLI::App* app, BankCommandOptions* o) {
   CLI::App* create = action("create", "Create a bank.");
   name_arg(create);
   create->add_option("--description", o->description, "What the bank holds");
-  create->add_option("--kind", o->kind, "positive (content to find) or negative (known benign, "
-                                        "suppresses other matches)")
+  create
+      ->add_option("--kind", o->kind,
+                   "positive (content to find) or negative (known benign, "
+                   "suppresses other matches)")
       ->capture_default_str();
-  create->add_option("--source", o->source,
-                     "own_assessment, imported_exchange or victim_submissions")
+  create
+      ->add_option("--source", o->source, "own_assessment, imported_exchange or victim_submissions")
       ->capture_default_str();
   create->add_option("--ratio", o->ratio, "Matching ratio 0..1 for gradual roll-out")
       ->capture_default_str();
@@ -366,21 +382,7 @@ int RunBankCommand(const BankCommandOptions& o, std::FILE* out, std::FILE* err) 
     }
   }
   Result<std::unique_ptr<BankStore>> store = OpenStoreForCli(o.db, o.action == "create");
-  Status status = store.status();
-  if (store.ok()) {
-    BankStore& s = **store;
-    if (o.action == "create") status = Create(s, o, out);
-    else if (o.action == "list") status = List(s, o, out);
-    else if (o.action == "show") status = Show(s, o, out);
-    else if (o.action == "enable") status = SetEnabled(s, o, true, out);
-    else if (o.action == "disable") status = SetEnabled(s, o, false, out);
-    else if (o.action == "delete") status = Delete(s, o, out);
-    else if (o.action == "import") status = Import(s, o, out, err);
-    else if (o.action == "export") status = Export(s, o, out, err);
-    else if (o.action == "stats") status = Stats(s, o, out);
-    else if (o.action == "item") status = ItemAction(s, o, out);
-    else status = Status::InvalidArgument(fmt::format("unknown bank action '{}'", o.action));
-  }
+  Status status = store.ok() ? Dispatch(**store, o, out, err) : store.status();
   if (status.ok()) return 0;
   fmt::print(err, "warden: {}\n", status.message());
   return ExitCodeFor(status.code());

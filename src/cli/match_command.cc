@@ -27,9 +27,8 @@ struct Input {
 
 // "pdq:HEX", "md5:HEX", ... or 64 bare hex digits (PDQ).
 Result<Signal> ParseHashArgument(const std::string& arg) {
-  Result<Signal> signal = arg.find(':') == std::string::npos
-                              ? Signal::Make(SignalType::kPdq, arg)
-                              : Signal::ParseTagged(arg);
+  Result<Signal> signal = arg.find(':') == std::string::npos ? Signal::Make(SignalType::kPdq, arg)
+                                                             : Signal::ParseTagged(arg);
   if (!signal.ok()) {
     return Status::InvalidArgument(fmt::format("--hash {}: {}", arg, signal.status().message()));
   }
@@ -61,7 +60,8 @@ std::string Details(const Match& m) {
   std::string s;
   auto add = [&s](const std::string& part) { s += (s.empty() ? " (" : ", ") + part; };
   const Classification& c = m.classification;
-  if (c.uk_category != UkCategory::kNone) add(fmt::format("category {}", UkCategoryName(c.uk_category)));
+  if (c.uk_category != UkCategory::kNone)
+    add(fmt::format("category {}", UkCategoryName(c.uk_category)));
   if (c.youngest_age != AgeBand::kUnknown) add(fmt::format("age {}", AgeBandName(c.youngest_age)));
   if (c.self_generated) add("self-generated");
   if (c.ai_or_manipulated) add("ai or manipulated");
@@ -107,8 +107,9 @@ void PrintResult(const MatchCommandOptions& o, const std::string& label, const L
 
 CLI::App* AddMatchCommand(CLI::App* app, MatchCommandOptions* o) {
   CLI::App* match = app->add_subcommand(
-      "match", "Look image files and hashes up in the banks (PDQ within --threshold, digests "
-               "exactly).");
+      "match",
+      "Look image files and hashes up in the banks (PDQ within --threshold, digests "
+      "exactly).");
   match->add_option("PATH", o->paths, "Image files to hash (fullres pipeline) and look up");
   match->add_option("--hash", o->hashes,
                     "A hash to look up: pdq:HEX, md5:HEX, sha1:HEX, sha256:HEX or 64 hex (PDQ); "

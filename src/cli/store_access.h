@@ -15,8 +15,7 @@ namespace warden {
 // Opens the SQLite store at `path`. Unless `create_if_missing`, a missing file is an error
 // rather than a new empty store, so a mistyped --db never leaves a stray database behind.
 // Errors: kNotFound "PATH: no such store (...)"; OpenSqliteStore's errors.
-Result<std::unique_ptr<BankStore>> OpenStoreForCli(const std::string& path,
-                                                   bool create_if_missing);
+Result<std::unique_ptr<BankStore>> OpenStoreForCli(const std::string& path, bool create_if_missing);
 
 }  // namespace warden
 

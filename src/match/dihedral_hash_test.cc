@@ -40,11 +40,11 @@ TEST(DihedralVariantsOfHashTest, VariantsComposeLikeTheGroup) {
   auto rot90 = static_cast<int>(Dihedral::kRot90);
   // rot90 twice is rot180; four times is the identity; a flip twice is the identity.
   EXPECT_EQ(DihedralVariantsOfHash(v[rot90])[rot90], v[static_cast<int>(Dihedral::kRot180)]);
-  EXPECT_EQ(DihedralVariantsOfHash(v[static_cast<int>(Dihedral::kRot180)])
-                [static_cast<int>(Dihedral::kRot180)],
+  EXPECT_EQ(DihedralVariantsOfHash(
+                v[static_cast<int>(Dihedral::kRot180)])[static_cast<int>(Dihedral::kRot180)],
             hash);
-  for (Dihedral flip : {Dihedral::kFlipX, Dihedral::kFlipY, Dihedral::kFlipPlus1,
-                        Dihedral::kFlipMinus1}) {
+  for (Dihedral flip :
+       {Dihedral::kFlipX, Dihedral::kFlipY, Dihedral::kFlipPlus1, Dihedral::kFlipMinus1}) {
     int f = static_cast<int>(flip);
     EXPECT_EQ(DihedralVariantsOfHash(v[f])[f], hash) << DihedralName(flip);
   }

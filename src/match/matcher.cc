@@ -58,7 +58,7 @@ struct Candidate {
   bool digest = false;
   SignalType type = SignalType::kPdq;
   Dihedral dihedral = Dihedral::kOriginal;
-  PdqHash variant;        // the query variant that gave `distance` (PDQ)
+  PdqHash variant;           // the query variant that gave `distance` (PDQ)
   std::string digest_value;  // the query digest (digest)
   uint32_t bank_slot = 0;
 };
@@ -246,8 +246,10 @@ Status MatcherImpl::ReloadItems(std::map<std::string, std::vector<int64_t>> ids_
           break;
         }
         for (Item& item : *page) {
-          while (next < ids.size() && ids[next] < item.id) fetched.emplace_back(ids[next++], std::nullopt);
-          if (next < ids.size() && ids[next] == item.id) fetched.emplace_back(ids[next++], std::move(item));
+          while (next < ids.size() && ids[next] < item.id)
+            fetched.emplace_back(ids[next++], std::nullopt);
+          if (next < ids.size() && ids[next] == item.id)
+            fetched.emplace_back(ids[next++], std::move(item));
         }
         if (page->size() < static_cast<size_t>(kDenseReadPage)) break;
         after = page->back().id;
@@ -443,7 +445,8 @@ Status MatcherImpl::CheckCandidates(const std::unordered_map<int64_t, Candidate>
       if (entry == nullptr) continue;
       const BankInfo& bank = banks_[entry->bank_slot];
       if (!bank.alive) continue;
-      if (bank.kind == BankKind::kPositive && !wanted.empty() && !wanted.contains(entry->bank_slot)) {
+      if (bank.kind == BankKind::kPositive && !wanted.empty() &&
+          !wanted.contains(entry->bank_slot)) {
         continue;
       }
       if (!options.raw) {
@@ -523,7 +526,8 @@ MatcherStats MatcherImpl::Stats() const {
   stats.items = static_cast<int64_t>(items_.size());
   stats.pdq_signals = static_cast<int64_t>(pdq_->size());
   stats.digest_signals = static_cast<int64_t>(digests_.size());
-  stats.banks = std::count_if(banks_.begin(), banks_.end(), [](const BankInfo& b) { return b.alive; });
+  stats.banks =
+      std::count_if(banks_.begin(), banks_.end(), [](const BankInfo& b) { return b.alive; });
   stats.last_seq = last_seq_.load();
   stats.index_bytes = pdq_->memory_bytes();
   return stats;

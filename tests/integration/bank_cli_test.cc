@@ -89,10 +89,10 @@ TEST_F(BankCliTest, CreateImportListShowStatsExportMatch) {
   ASSERT_EQ(r.exit_status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("created bank HOTLINE"));
 
-  const std::string list = Write("list.txt", std::string("# a pytx local file\npdq ") + kWeeHash +
-                                                 "\npdq " + kOther +
-                                                 "\nmd5 0123456789abcdef0123456789abcdef\n"
-                                                 "pdq 12345\n");
+  const std::string list =
+      Write("list.txt", std::string("# a pytx local file\npdq ") + kWeeHash + "\npdq " + kOther +
+                            "\nmd5 0123456789abcdef0123456789abcdef\n"
+                            "pdq 12345\n");
   r = Warden({"bank", "import", "HOTLINE", list});
   ASSERT_EQ(r.exit_status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("3 added, 0 updated, 0 removed, 0 duplicate"));
@@ -148,10 +148,9 @@ TEST_F(BankCliTest, CreateImportListShowStatsExportMatch) {
 
 TEST_F(BankCliTest, ThresholdBoundaryAndItemDisable) {
   ASSERT_EQ(Warden({"bank", "create", "A"}).exit_status, 0);
-  ASSERT_EQ(
-      Warden({"bank", "import", "A", Write("a.txt", std::string("pdq ") + kOther + "\n")})
-          .exit_status,
-      0);
+  ASSERT_EQ(Warden({"bank", "import", "A", Write("a.txt", std::string("pdq ") + kOther + "\n")})
+                .exit_status,
+            0);
   const std::string at31 = FlipBits(kOther, 31), at32 = FlipBits(kOther, 32);
   ProcessResult r = Warden({"match", "--hash", "pdq:" + at31});
   ASSERT_EQ(r.exit_status, 0) << r.err;
