@@ -131,6 +131,8 @@ class Matcher {
   virtual Result<int64_t> Refresh() = 0;
 
   // Looks up every query (e.g. an image's pdq, md5, sha1 and sha256) and merges the matches.
+  // Cost: the index search, then one store GetItem per candidate that passes the in-memory
+  // checks (so a threshold near 256 over a large bank reads every item: keep it small).
   // Errors: kInvalidArgument for a threshold outside 0..256 or a malformed query signal;
   // kNotFound naming an unknown bank in options.banks; store errors while reading the matched
   // items.
