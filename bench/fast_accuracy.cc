@@ -2,15 +2,14 @@
 //
 //   fast_accuracy [--manifest FILE | --dir DIR] [--min-quality Q] [--target-pct P]
 //                 [--max-allowed D] [--denom N] [--min-side PX] [--fast-decode 0|1] [--sweep]
-//                 [--worst K] [--emulate] [--min-image-side PX]
+//                 [--worst K] [--min-image-side PX]
 //
 // --manifest (default /work/corpus/manifest.tsv, from ../shared/scripts/build-corpus.sh) takes
 // the rows with photo=1 and distinct=1; --dir takes every file under DIR. For every JPEG whose
 // fullres PDQ quality is >= Q (default 80) it prints the distribution of the Hamming distance
 // between the fast and fullres hashes. Other formats are checked to hash identically in both
 // pipelines (fast decodes them at full resolution by design). --min-image-side counts only
-// JPEGs whose sides are all at least that many pixels. --emulate hashes JPEGs through the
-// prototype in bench/pdq_grid_emulation.h instead of the hasher's fast pipeline.
+// JPEGs whose sides are all at least that many pixels.
 //
 // Exit status 0 when at least P% (default 99) of those JPEGs land within distance 10, none is
 // further than D (default 20) and no non-JPEG differs; 1 otherwise; 2 on a usage error.
@@ -29,7 +28,6 @@
 #include <string>
 #include <vector>
 
-#include "bench/pdq_grid_emulation.h"
 #include "warden/file_bytes.h"
 #include "warden/hasher.h"
 
@@ -49,8 +47,6 @@ struct Settings {
   bool fast_decode = kFastJpegFastDecode;
   bool sweep = false;
   int worst = 10;
-  // Hash JPEGs through bench/pdq_grid_emulation.h instead of the hasher's fast pipeline.
-  bool emulate = false;
   // Only JPEGs whose both sides are at least this many pixels count (0: all).
   int min_image_side = 0;
 };
@@ -160,28 +156,6 @@ std::vector<Sample> LoadSamples(const std::vector<std::string>& paths) {
   return samples;
 }
 
-// The fast pipeline as bench/pdq_grid_emulation.h proposes it: scaled decode, then the 64x64
-// grid fullres would have produced, then the core.
-Result<HashRecord> EmulatedFastHash(const std::vector<uint8_t>& bytes, const Tuning& tuning) {
-  DecodeOptions decode;
-  decode.jpeg_scale_denom = tuning.denom;
-  decode.jpeg_min_side = tuning.min_side;
-  decode.jpeg_fast = tuning.fast_decode;
-  WARDEN_ASSIGN_OR_RETURN(Image image, DecodeImage(bytes, decode));
-  HashRecord record;
-  record.format = image.format;
-  record.width = image.source_width;
-  record.height = image.source_height;
-  if (image.source_width < 5 || image.source_height < 5) {
-    record.pdq = ComputePdq(image, false);  // too small: all zeros, quality 0
-    return record;
-  }
-  const std::vector<float> grid =
-      EmulateFullresGrid(image, image.source_width, image.source_height);
-  record.pdq = ComputePdqFromLuma(grid.data(), 64, 64, false);
-  return record;
-}
-
 Outcome Evaluate(const Settings& settings, const std::vector<Sample>& samples,
                  const Tuning& tuning) {
   Outcome out;
@@ -193,9 +167,7 @@ Outcome Evaluate(const Settings& settings, const std::vector<Sample>& samples,
   fast.fast_jpeg_fast_decode = tuning.fast_decode;
   for (const Sample& s : samples) {
     const double start = ProcessCpuSeconds();
-    Result<HashRecord> record = settings.emulate && s.format == ImageFormat::kJpeg
-                                    ? EmulatedFastHash(s.bytes, tuning)
-                                    : HashImageBytes(s.bytes, fast);
+    Result<HashRecord> record = HashImageBytes(s.bytes, fast);
     if (s.format == ImageFormat::kJpeg) out.fast_cpu_s += ProcessCpuSeconds() - start;
     if (!record.ok()) {
       // fullres decoded this file, so fast failing is a defect of the fast pipeline.
@@ -315,15 +287,13 @@ bool ParseArgs(int argc, char** argv, Settings& s) {
       s.worst = std::atoi(argv[++i]);
     } else if (arg == "--min-image-side" && has_value) {
       s.min_image_side = std::atoi(argv[++i]);
-    } else if (arg == "--emulate") {
-      s.emulate = true;
     } else if (arg == "--sweep") {
       s.sweep = true;
     } else {
       fmt::print(stderr,
                  "usage: fast_accuracy [--manifest FILE | --dir DIR] [--min-quality Q] "
                  "[--target-pct P] [--max-allowed D] [--denom N] [--min-side PX] "
-                 "[--fast-decode 0|1] [--emulate] [--min-image-side PX] [--sweep] [--worst K]\n");
+                 "[--fast-decode 0|1] [--min-image-side PX] [--sweep] [--worst K]\n");
       return false;
     }
   }

@@ -29,7 +29,6 @@
 #include <vector>
 
 #include "bench/bench_images.h"
-#include "bench/pdq_grid_emulation.h"
 #include "src/hash/pdq_naive.h"
 #include "warden/hasher.h"
 #include "warden/pdq.h"
@@ -142,16 +141,6 @@ DecodeOptions FastDecodeOptions() {
   return decode;
 }
 
-// The proposed fast pipeline (bench/pdq_grid_emulation.h): scaled decode, the 64x64 grid
-// fullres would have made, the core. Returns the quality so the work is used.
-int EmulatedFastHash(const BenchImage& image) {
-  Result<Image> decoded = DecodeImage(image.bytes, FastDecodeOptions());
-  if (!decoded.ok()) std::exit(2);
-  const std::vector<float> grid =
-      EmulateFullresGrid(*decoded, decoded->source_width, decoded->source_height);
-  return ComputePdqFromLuma(grid.data(), 64, 64, false).quality;
-}
-
 void Verdict(bool pass, const std::string& what) {
   fmt::print("  [{}] {}\n", pass ? "PASS" : "FAIL", what);
   if (!pass) ++failures;
@@ -229,16 +218,16 @@ void BenchCore(const Settings& settings, const Image& photo) {
 
 void BenchPipelines(const Settings& settings, const std::vector<BenchImage>& images) {
   fmt::print("Images per second on one core, from bytes in memory (decode + PDQ, digests off)\n");
-  fmt::print("{:<10} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9}\n", "image",
-             "size", "fullres", "cli512", "fast", "fast-emu", "floor1/8", "ref CLI", "full/ref",
-             "fast/ref", "fast/flr", "emu/flr");
+  fmt::print("{:<10} {:>9} {:>8} {:>8} {:>8} {:>9} {:>7} {:>9} {:>9} {:>9}\n", "image", "size",
+             "fullres", "cli512", "fast", "floor1/8", "ref CLI", "full/ref", "fast/ref",
+             "fast/flr");
   struct Row {
     const BenchImage* image;
-    double fullres_s, cli_s, fast_s, emu_s, floor_s;
+    double fullres_s, cli_s, fast_s, floor_s;
   };
   std::vector<Row> rows;
   for (const BenchImage& image : images) {
-    Row row{&image, 0, 0, 0, 0, 0};
+    Row row{&image, 0, 0, 0, 0};
     row.fullres_s =
         MedianSecondsPerOp(settings, [&] { HashOrDie(image, Options(Pipeline::kFullres, false)); });
     row.cli_s =
@@ -246,7 +235,6 @@ void BenchPipelines(const Settings& settings, const std::vector<BenchImage>& ima
     row.fast_s =
         MedianSecondsPerOp(settings, [&] { HashOrDie(image, Options(Pipeline::kFast, false)); });
     if (image.format == ImageFormat::kJpeg) {
-      row.emu_s = MedianSecondsPerOp(settings, [&] { (void)EmulatedFastHash(image); });
       std::vector<uint8_t> buffer;
       if (DecodeFloor(image.bytes, buffer) < 0) {
         fmt::print(stderr, "{}: libjpeg failed on the floor decode\n", image.name);
@@ -259,18 +247,16 @@ void BenchPipelines(const Settings& settings, const std::vector<BenchImage>& ima
     auto cell = [&](int width, const std::string& text) {
       return fmt::format("{:>{}}", jpeg ? text : "-", width);
     };
-    fmt::print("{:<10} {:>9} {:8.1f} {:8.1f} {:8.1f} {} {} {:7.1f} {:8.2f}x {:8.2f}x {} {}\n",
-               image.name, fmt::format("{}x{}", image.width, image.height), 1 / row.fullres_s,
-               1 / row.cli_s, 1 / row.fast_s, cell(8, fmt::format("{:.1f}", 1 / row.emu_s)),
-               cell(9, fmt::format("{:.1f}", 1 / row.floor_s)), ref, 1 / row.fullres_s / ref,
-               1 / row.fast_s / ref, cell(9, fmt::format("{:.2f}x", row.fast_s / row.floor_s)),
-               cell(9, fmt::format("{:.2f}x", row.emu_s / row.floor_s)));
+    fmt::print("{:<10} {:>9} {:8.1f} {:8.1f} {:8.1f} {} {:7.1f} {:8.2f}x {:8.2f}x {}\n", image.name,
+               fmt::format("{}x{}", image.width, image.height), 1 / row.fullres_s, 1 / row.cli_s,
+               1 / row.fast_s, cell(9, fmt::format("{:.1f}", 1 / row.floor_s)), ref,
+               1 / row.fullres_s / ref, 1 / row.fast_s / ref,
+               cell(9, fmt::format("{:.2f}x", row.fast_s / row.floor_s)));
     rows.push_back(row);
   }
   fmt::print(
       "  floor1/8 = libjpeg-turbo alone, jpeg_read_scanlines at scale 1/8, RGB;\n"
-      "  fast-emu = the proposed fast pipeline (bench/pdq_grid_emulation.h), not yet in "
-      "the hasher;\n  x/flr = time of x / time of the floor\n");
+      "  x/flr = time of x / time of the floor\n");
   for (const Row& row : rows) {
     const double ref = row.image->reference_cli_per_s;
     Verdict(1 / row.fullres_s >= 2 * ref,

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "src/hash/fast_grid.h"
+
 namespace warden {
 namespace {
 
@@ -83,6 +85,11 @@ Result<HashRecord> HashImageBytes(std::span<const uint8_t> bytes, const HashOpti
     decode.jpeg_min_side = 0;
     decode.jpeg_fast = false;
   }
+  // Pixel memory is reused per thread (see DecodeOptions::pixel_storage), up to a cap so an
+  // occasional huge image does not pin its memory to the thread.
+  constexpr size_t kMaxReusedPixelBytes = size_t{64} << 20;
+  thread_local std::vector<uint8_t> pixel_storage;
+  decode.pixel_storage = &pixel_storage;
   WARDEN_ASSIGN_OR_RETURN(Image image, DecodeImage(bytes, decode));
 
   HashRecord record;
@@ -95,12 +102,24 @@ Result<HashRecord> HashImageBytes(std::span<const uint8_t> bytes, const HashOpti
     record.pdq = HashSquashed(image, options.dihedral);
     record.hashed_width = kCli512Side;
     record.hashed_height = kCli512Side;
+  } else if (options.pipeline == Pipeline::kFast &&
+             (image.width != record.width || image.height != record.height)) {
+    // A JPEG decoded at reduced scale: build the 64x64 grid fullres would have decimated to
+    // (src/hash/fast_grid.h); an exact 64x64 input skips the core's blur.
+    const std::vector<float> grid = EmulateFullresGrid(image, record.width, record.height);
+    record.pdq = ComputePdqFromLuma(grid.data(), 64, 64, options.dihedral);
+    record.hashed_width = image.width;
+    record.hashed_height = image.height;
   } else {
     record.pdq = ComputePdq(image, options.dihedral);
     record.hashed_width = image.width;
     record.hashed_height = image.height;
   }
-  // Free the pixels before hashing the bytes: with many jobs, peak memory is what counts.
+  // Release the pixels (back to this thread's storage) before hashing the bytes: with many
+  // jobs, peak memory is what counts.
+  if (image.pixels.capacity() <= kMaxReusedPixelBytes) {
+    pixel_storage = std::move(image.pixels);
+  }
   image = Image{};
   if (options.digests) {
     record.md5 = DigestHex(SignalType::kMd5, bytes);

@@ -232,7 +232,7 @@ Result<Image> DecodeBmp(std::span<const uint8_t> bytes, const DecodeOptions& opt
   Image image;
   const int channels = grey_ramp ? 1 : 3;
   AllocateImage(image, ImageFormat::kBmp, static_cast<int>(width), static_cast<int>(height),
-                channels);
+                channels, options);
   const size_t palette_size = palette.size() / 3;
   for (uint64_t y = 0; y < height; ++y) {
     // Unused for RLE, whose rows are in rle_indices instead.

@@ -27,9 +27,11 @@ inline constexpr uint64_t kMaxImageSide = uint64_t{1} << 26;
 Status CheckDimensions(const char* format_label, uint64_t width, uint64_t height,
                        const DecodeOptions& options);
 
-// Sizes `image` for width x height x channels pixels (zero-filled) and sets its size fields;
-// source size = output size. REQUIRES: CheckDimensions passed for width x height.
-void AllocateImage(Image& image, ImageFormat format, int width, int height, int channels);
+// Sizes `image` for width x height x channels pixels (zero-filled, in options.pixel_storage's
+// allocation when one is given) and sets its size fields; source size = output size.
+// REQUIRES: CheckDimensions passed for width x height.
+void AllocateImage(Image& image, ImageFormat format, int width, int height, int channels,
+                   const DecodeOptions& options);
 
 Result<Image> DecodePng(std::span<const uint8_t> bytes, const DecodeOptions& options);
 Result<Image> DecodeJpeg(std::span<const uint8_t> bytes, const DecodeOptions& options);

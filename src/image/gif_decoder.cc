@@ -119,7 +119,7 @@ Result<Image> DecodeGif(std::span<const uint8_t> bytes, const DecodeOptions& opt
   }
 
   Image image;
-  AllocateImage(image, ImageFormat::kGif, canvas_width, canvas_height, 3);
+  AllocateImage(image, ImageFormat::kGif, canvas_width, canvas_height, 3, options);
   // The background colour indexes the global map (GIF89a 18); without one it stays black.
   if (gif->SColorMap != nullptr && gif->SBackGroundColor >= 0 &&
       gif->SBackGroundColor < gif->SColorMap->ColorCount) {

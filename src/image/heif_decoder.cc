@@ -94,7 +94,7 @@ Result<Image> DecodeHeif(std::span<const uint8_t> bytes, ImageFormat format,
     return Status::Internal(std::string(label) + ": decoded plane is missing or too narrow");
   }
   Image image;
-  AllocateImage(image, format, width, height, 3);
+  AllocateImage(image, format, width, height, 3, options);
   for (int y = 0; y < height; ++y) {
     std::memcpy(image.pixels.data() + y * row_bytes, plane + static_cast<size_t>(y) * stride,
                 row_bytes);

@@ -133,13 +133,21 @@ Status CheckDimensions(const char* format_label, uint64_t width, uint64_t height
   return Status::Ok();
 }
 
-void AllocateImage(Image& image, ImageFormat format, int width, int height, int channels) {
+void AllocateImage(Image& image, ImageFormat format, int width, int height, int channels,
+                   const DecodeOptions& options) {
   image.format = format;
   image.width = width;
   image.height = height;
   image.source_width = width;
   image.source_height = height;
   image.channels = channels;
+  if (options.pixel_storage != nullptr) {
+    image.pixels = std::move(*options.pixel_storage);
+    options.pixel_storage->clear();
+  }
+  // Zero-filled even when reused: some decoders (BMP RLE skips, GIF canvases) leave pixels
+  // untouched, and a hash must not depend on the previous image. Filling mapped memory is
+  // cheap; mapping fresh memory is what costs.
   image.pixels.assign(static_cast<size_t>(width) * height * channels, 0);
 }
 

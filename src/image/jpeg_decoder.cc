@@ -116,7 +116,7 @@ bool DecodeScanlines(jpeg_decompress_struct& cinfo, JpegErrorManager& err,
   }
   const int out_channels = cmyk ? 3 : channels;
   AllocateImage(image, ImageFormat::kJpeg, static_cast<int>(cinfo.output_width),
-                static_cast<int>(cinfo.output_height), out_channels);
+                static_cast<int>(cinfo.output_height), out_channels, options);
   image.source_width = static_cast<int>(cinfo.image_width);
   image.source_height = static_cast<int>(cinfo.image_height);
   const size_t stride = static_cast<size_t>(image.width) * out_channels;

@@ -86,7 +86,7 @@ bool DecodeRows(png_structp png, png_infop info, PngReader& reader, const Decode
     return true;
   }
   AllocateImage(image, ImageFormat::kPng, static_cast<int>(width), static_cast<int>(height),
-                channels);
+                channels, options);
   rows.resize(height);
   for (png_uint_32 y = 0; y < height; ++y) {
     rows[y] = image.pixels.data() + static_cast<size_t>(y) * width * channels;

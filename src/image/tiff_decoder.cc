@@ -172,7 +172,7 @@ Result<Image> DecodeTiff(std::span<const uint8_t> bytes, const DecodeOptions& op
   Image image;
   const int channels = grey ? 1 : 3;
   AllocateImage(image, ImageFormat::kTiff, static_cast<int>(width), static_cast<int>(height),
-                channels);
+                channels, options);
   uint8_t* out = image.pixels.data();
   for (uint32_t abgr : raster) {
     if (grey) {

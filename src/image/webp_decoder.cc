@@ -97,7 +97,7 @@ Result<Image> DecodeWebp(std::span<const uint8_t> bytes, const DecodeOptions& op
   WARDEN_RETURN_IF_ERROR(CheckDimensions("WebP", static_cast<uint64_t>(features.width),
                                          static_cast<uint64_t>(features.height), options));
   Image image;
-  AllocateImage(image, ImageFormat::kWebp, features.width, features.height, 3);
+  AllocateImage(image, ImageFormat::kWebp, features.width, features.height, 3, options);
   if (features.has_animation) {
     WARDEN_RETURN_IF_ERROR(DecodeFirstFrame(bytes, image));
   } else {

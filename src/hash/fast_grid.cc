@@ -1,9 +1,9 @@
-#include "bench/pdq_grid_emulation.h"
+#include "src/hash/fast_grid.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace warden::bench {
+namespace warden {
 namespace {
 
 constexpr int kGrid = 64;
@@ -115,4 +115,4 @@ std::vector<float> EmulateFullresGrid(const Image& scaled, int source_width, int
   return grid;
 }
 
-}  // namespace warden::bench
+}  // namespace warden
