@@ -302,6 +302,34 @@ TEST_P(BankStoreContractTest, SameHashTwiceIsOneItem) {
   EXPECT_EQ(ItemCount(), 2);
 }
 
+TEST_P(BankStoreContractTest, NearDuplicatesAreDistinctItems) {
+  // Values that differ only in their last digit (a near-duplicate at distance 1 usually does
+  // not touch the first bytes) are different signals; dedupe is on the whole value.
+  MakeBank("NEAR");
+  Item a = PdqItem("NEAR");
+  Item b = a;
+  std::string& last = b.signals[0].signal.value;
+  last.back() = last.back() == '0' ? '1' : '0';
+  int64_t id_a = Add(a);
+  int64_t id_b = Add(b);
+  EXPECT_NE(id_a, id_b);
+  Result<AddItemResult> again = store_->AddItem(b, "t");
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->id, id_b);
+  Result<std::vector<Item>> found = store_->FindItemsBySignal("NEAR", a.signals[0].signal);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].id, id_a);
+  // The same hex as another type is another signal.
+  Result<Signal> sha = Signal::Make(SignalType::kSha256, a.signals[0].signal.value);
+  ASSERT_TRUE(sha.ok());
+  Result<AddItemResult> as_sha = store_->AddItem(MakeItem("NEAR", *sha), "t");
+  ASSERT_TRUE(as_sha.ok());
+  EXPECT_FALSE(as_sha->duplicate);
+  EXPECT_EQ(ItemCount(), 3);
+}
+
 TEST_P(BankStoreContractTest, SameBatchTwiceAddsNothing) {
   MakeBank("LIST");
   WriteBatch batch;

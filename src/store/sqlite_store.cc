@@ -30,6 +30,16 @@ Status CheckLimit(int limit) {
   return Status::Ok();
 }
 
+// The first 8 bytes of a signal value (every type has at least 16) as a signed integer: the
+// key of the signals_dedupe index (see sqlite_schema.cc).
+int64_t ValuePrefix(std::string_view bytes) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < bytes.size(); ++i) {
+    v = v << 8 | static_cast<unsigned char>(bytes[i]);
+  }
+  return static_cast<int64_t>(v);
+}
+
 const Status& StatusOf(const Status& s) { return s; }
 template <typename T>
 const Status& StatusOf(const Result<T>& r) {
@@ -88,11 +98,13 @@ class SqlTxn final : public StoreTxn {
 
   Result<int64_t> FindItemIdBySignal(const Bank& bank, const Signal& signal) override {
     WARDEN_ASSIGN_OR_RETURN(
-        Stmt st,
-        db_->Query("SELECT item_id FROM signals WHERE bank_id = ?1 AND type = ?2 AND value = ?3"));
+        Stmt st, db_->Query("SELECT item_id FROM signals WHERE bank_id = ?1 AND prefix = ?4 AND "
+                            "type = ?2 AND value = ?3"));
+    std::string bytes = HexToBytes(signal.value);
     st.BindInt(1, bank.id)
         .BindText(2, SignalTypeName(signal.type))
-        .BindBlob(3, HexToBytes(signal.value));
+        .BindBlob(3, bytes)
+        .BindInt(4, ValuePrefix(bytes));
     WARDEN_ASSIGN_OR_RETURN(bool row, st.Step());
     return row ? st.Int(0) : int64_t{0};
   }
@@ -173,13 +185,15 @@ class SqlTxn final : public StoreTxn {
       const BankSignal& s = item.signals[pos];
       WARDEN_ASSIGN_OR_RETURN(
           Stmt st, db_->Query("INSERT INTO signals (item_id, bank_id, type, value, quality, "
-                              "algorithm, algorithm_version, pos) VALUES (?1, ?2, ?3, ?4, ?5, "
-                              "?6, ?7, ?8)"));
+                              "algorithm, algorithm_version, pos, prefix) VALUES (?1, ?2, ?3, "
+                              "?4, ?5, ?6, ?7, ?8, ?9)"));
+      std::string bytes = HexToBytes(s.signal.value);
+      st.BindInt(9, ValuePrefix(bytes));
       st.BindInt(8, static_cast<int64_t>(pos))
           .BindInt(1, item_id)
           .BindInt(2, bank.id)
           .BindText(3, SignalTypeName(s.signal.type))
-          .BindBlob(4, HexToBytes(s.signal.value))
+          .BindBlob(4, bytes)
           .BindInt(5, s.signal.quality)
           .BindText(6, s.algorithm)
           .BindInt(7, s.algorithm_version);
@@ -359,18 +373,21 @@ class SqliteStore final : public BankStore {
       WARDEN_ASSIGN_OR_RETURN(
           Stmt st, lease->Query(WARDEN_SQL_ITEM_SELECT
                                 "WHERE i.id IN (SELECT s2.item_id FROM banks b2 JOIN signals s2 "
-                                "ON s2.bank_id = b2.id WHERE b2.name = ?1 AND s2.type = ?2 AND "
-                                "s2.value = ?3) ORDER BY i.id, s.pos"));
-      st.BindText(1, *bank).BindText(2, SignalTypeName(signal.type)).BindBlob(3, bytes);
+                                "ON s2.bank_id = b2.id WHERE b2.name = ?1 AND s2.prefix = ?4 "
+                                "AND s2.type = ?2 AND s2.value = ?3) ORDER BY i.id, s.pos"));
+      st.BindText(1, *bank)
+          .BindText(2, SignalTypeName(signal.type))
+          .BindBlob(3, bytes)
+          .BindInt(4, ValuePrefix(bytes));
       return ReadItemRows(*lease, st);
     }
     // One probe of the dedupe index per bank (banks are few).
     WARDEN_ASSIGN_OR_RETURN(
         Stmt st, lease->Query(WARDEN_SQL_ITEM_SELECT
                               "WHERE i.id IN (SELECT s2.item_id FROM banks b2 JOIN signals s2 "
-                              "ON s2.bank_id = b2.id AND s2.type = ?1 AND s2.value = ?2) "
-                              "ORDER BY i.id, s.pos"));
-    st.BindText(1, SignalTypeName(signal.type)).BindBlob(2, bytes);
+                              "ON s2.bank_id = b2.id AND s2.prefix = ?3 AND s2.type = ?1 AND "
+                              "s2.value = ?2) ORDER BY i.id, s.pos"));
+    st.BindText(1, SignalTypeName(signal.type)).BindBlob(2, bytes).BindInt(3, ValuePrefix(bytes));
     return ReadItemRows(*lease, st);
   }
 
