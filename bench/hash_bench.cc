@@ -320,14 +320,21 @@ void BenchDigests(const Settings& settings, const std::vector<BenchImage>& image
 }
 
 // Images per wall-clock second when `threads` threads each hash a different image at a time
-// (thread t starts at image t and walks the list), for `seconds`.
+// (thread t starts at image t and walks the list), for `seconds`. Like `warden hash --jobs`,
+// whose workers live for the whole run, each thread first hashes every image once untimed, so
+// its reusable buffers are mapped before the clock starts (first-touch page faults are slow on
+// this VM and serialise across threads).
 double ThreadedThroughput(const std::vector<BenchImage>& images, int threads, double seconds) {
   std::atomic<long> done{0};
-  const auto start = std::chrono::steady_clock::now();
-  const auto deadline = start + std::chrono::duration<double>(seconds);
+  std::atomic<int> warm{0};
+  std::atomic<bool> go{false};
+  std::chrono::steady_clock::time_point start, deadline;
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
+      for (const BenchImage& image : images) HashOrDie(image, Options(Pipeline::kFullres, true));
+      ++warm;
+      while (!go.load()) std::this_thread::yield();
       long n = 0;
       for (size_t i = static_cast<size_t>(t); std::chrono::steady_clock::now() < deadline; ++i) {
         HashOrDie(images[i % images.size()], Options(Pipeline::kFullres, true));
@@ -336,6 +343,11 @@ double ThreadedThroughput(const std::vector<BenchImage>& images, int threads, do
       done += n;
     });
   }
+  while (warm.load() < threads) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  start = std::chrono::steady_clock::now();
+  deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(seconds));
+  go = true;
   for (std::thread& thread : pool) thread.join();
   const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - start;
   return static_cast<double>(done) / wall.count();

@@ -180,10 +180,28 @@ size_t PaddedStride(int width) {
   return stride;
 }
 
+// Float storage that only grows, without copying or zero-filling: callers overwrite what
+// they use, so std::vector's resize (memmove of old contents, memset of the new) is waste.
+class GrowOnlyBuffer {
+ public:
+  float* Get(size_t n) {
+    if (n > size_) {
+      data_.reset();  // release before allocating: peak memory is what counts
+      data_.reset(new float[n]);
+      size_ = n;
+    }
+    return data_.get();
+  }
+
+ private:
+  std::unique_ptr<float[]> data_;
+  size_t size_ = 0;
+};
+
 // Scratch buffers reused across calls on one thread: fresh multi-megabyte allocations cost
 // page faults on every hash.
 struct Scratch {
-  std::vector<float> a, b, sum;
+  GrowOnlyBuffer a, b, sum, luma;
 };
 
 Scratch& ThreadScratch() {
@@ -216,16 +234,9 @@ void BlurAndDecimate(const float* luma, int rows, int cols, float* a64) {
   const size_t plane = std::max({static_cast<size_t>(rows) * s_cols, static_cast<size_t>(cols) * s_rows,
                                  static_cast<size_t>(rows) * (kSide + 16)});
   Scratch& scratch = ThreadScratch();
-  if (scratch.a.size() < plane) {
-    scratch.a.resize(plane);
-    scratch.b.resize(plane);
-  }
-  if (scratch.sum.size() < static_cast<size_t>(std::max(rows, cols))) {
-    scratch.sum.resize(std::max(rows, cols));
-  }
-  float* a = scratch.a.data();
-  float* b = scratch.b.data();
-  float* sum = scratch.sum.data();
+  float* a = scratch.a.Get(plane);
+  float* b = scratch.b.Get(plane);
+  float* sum = scratch.sum.Get(std::max(rows, cols));
 
   // Pass 1, box along rows: transpose (cols x rows), box down, transpose back.
   Transpose(luma, rows, cols, cols, a, s_rows);
@@ -396,10 +407,8 @@ PdqResult ComputePdq(const Image& image, bool with_dihedral) {
   WARDEN_CHECK(image.pixels.size() >= n * static_cast<size_t>(image.channels));
   // Reused per thread, like the blur's scratch: a fresh 48 MB buffer for a 12 MP photo
   // would cost page faults on every hash.
-  thread_local std::vector<float> luma;
-  if (luma.size() < n) luma.resize(n);
+  float* y = ThreadScratch().luma.Get(n);
   const uint8_t* p = image.pixels.data();
-  float* y = luma.data();
   if (image.channels == 1) {
     for (size_t i = 0; i < n; ++i) y[i] = static_cast<float>(p[i]);
   } else {
