@@ -125,7 +125,7 @@ int Run(int64_t n, int batch) {
 
 int main(int argc, char** argv) {
   int64_t n = argc > 1 ? std::atoll(argv[1]) : 1'000'000;
-  int batch = argc > 2 ? std::atoi(argv[2]) : 10'000;
+  int batch = argc > 2 ? std::atoi(argv[2]) : warden::ImportOptions{}.batch_size;
   if (n < 1 || batch < 1) {
     std::fprintf(stderr, "usage: import_bench [N >= 1] [batch_size >= 1]\n");
     return 2;

@@ -49,7 +49,7 @@ struct BankCommandOptions {
   std::string format;
   // import
   std::string file;
-  int batch_size = 10'000;
+  int batch_size = 50'000;  // ImportOptions::batch_size explains the figure
   std::string quarantine_path;
   bool progress = false;  // print progress on `err`
   // export
