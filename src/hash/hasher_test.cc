@@ -173,6 +173,32 @@ TEST(HasherTest, FastOnJpegScalesDownAndStaysClose) {
   EXPECT_LE(HammingDistance(fast->pdq.hash, full->pdq.hash), 10);
 }
 
+// The hasher reuses one pixel buffer per thread (DecodeOptions::pixel_storage): a hash must
+// not depend on which image the buffer held before, whatever the order and the formats.
+TEST(HasherTest, ReusedPixelBufferDoesNotLeakBetweenImages) {
+  const std::string dir = std::string(WARDEN_TESTDATA) + "/pdq/images/";
+  const std::vector<std::string> files = {
+      "bridge-mods/aaa-orig.jpg", "synthetic/s18_palette16_160x120.png", "misc-images/wee.jpg",
+      "misc-images/modes/RGBA.png", "synthetic/s13_rgba_alpha_ramp_300x200.png"};
+  std::vector<std::vector<uint8_t>> bytes;
+  for (const std::string& f : files) {
+    auto b = ReadFileBytes(dir + f);
+    ASSERT_TRUE(b.ok()) << f;
+    bytes.push_back(std::move(b).value());
+  }
+  for (Pipeline pipeline : {Pipeline::kFullres, Pipeline::kFast}) {
+    HashOptions options;
+    options.pipeline = pipeline;
+    options.digests = false;
+    std::vector<std::string> first;
+    for (const auto& b : bytes) first.push_back(HashImageBytes(b, options)->pdq.hash.ToHex());
+    // Large to small and back, in reverse order.
+    for (size_t i = bytes.size(); i-- > 0;) {
+      EXPECT_EQ(HashImageBytes(bytes[i], options)->pdq.hash.ToHex(), first[i]) << files[i];
+    }
+  }
+}
+
 TEST(HasherTest, DigestsOnlyWhenAsked) {
   auto bytes = EncodePng(NoiseImage(64, 64, 3));
   auto without = HashImageBytes(bytes, Options(Pipeline::kFullres, false));
