@@ -92,10 +92,7 @@ class MemoryStore final : public BankStore {
   }
 
   Result<AddItemResult> AddItem(const Item& item, std::string_view actor) override {
-    WriteBatch batch;
-    batch.Add(item);
-    WARDEN_ASSIGN_OR_RETURN(BatchResult r, Apply(batch, actor, /*name_ops=*/false));
-    return AddItemResult{r.ops[0].item_id, r.ops[0].outcome == WriteOutcome::kDuplicate};
+    return AddItemAsBatch(SingleItemApply(actor), item);
   }
 
   Result<Item> GetItem(int64_t id) override {
@@ -106,23 +103,12 @@ class MemoryStore final : public BankStore {
   }
 
   Result<Item> UpdateItem(const Item& item, std::string_view actor) override {
-    WriteBatch batch;
-    batch.Update(item);
-    WARDEN_ASSIGN_OR_RETURN(BatchResult r, Apply(batch, actor, /*name_ops=*/false));
-    if (r.ops[0].outcome == WriteOutcome::kNotFound) {
-      return Status::NotFound(fmt::format("item {} not found", item.id));
-    }
+    WARDEN_RETURN_IF_ERROR(UpdateItemAsBatch(SingleItemApply(actor), item));
     return GetItem(item.id);
   }
 
   Status DeleteItem(int64_t id, std::string_view actor) override {
-    WriteBatch batch;
-    batch.Delete(id);
-    WARDEN_ASSIGN_OR_RETURN(BatchResult r, Apply(batch, actor, /*name_ops=*/false));
-    if (r.ops[0].outcome == WriteOutcome::kNotFound) {
-      return Status::NotFound(fmt::format("item {} not found", id));
-    }
-    return Status::Ok();
+    return DeleteItemAsBatch(SingleItemApply(actor), id);
   }
 
   Result<std::vector<Item>> FindItemsBySignal(std::optional<std::string_view> bank,
@@ -173,6 +159,11 @@ class MemoryStore final : public BankStore {
 
   Result<BatchResult> ApplyBatch(const WriteBatch& batch, std::string_view actor) override {
     return Apply(batch, actor, /*name_ops=*/true);
+  }
+
+  // Apply for the single-item calls: their errors carry no "op 0" prefix.
+  std::function<Result<BatchResult>(const WriteBatch&)> SingleItemApply(std::string_view actor) {
+    return [this, actor](const WriteBatch& batch) { return Apply(batch, actor, false); };
   }
 
   Result<StoreStats> Stats() override {

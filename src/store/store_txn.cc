@@ -267,4 +267,11 @@ Result<BatchResult> ApplyWriteBatch(StoreTxn& txn, const WriteBatch& batch, std:
   return result;
 }
 
+Status ItemNotFoundUnlessApplied(const BatchResult& r, int64_t id) {
+  if (r.ops[0].outcome == WriteOutcome::kNotFound) {
+    return Status::NotFound(fmt::format("item {} not found", id));
+  }
+  return Status::Ok();
+}
+
 }  // namespace warden

@@ -62,6 +62,36 @@ Result<OpResult> ApplyWriteOp(StoreTxn& txn, const WriteOp& op, std::string_view
 Result<BatchResult> ApplyWriteBatch(StoreTxn& txn, const WriteBatch& batch, std::string_view actor,
                                     int64_t now_ms, bool name_ops = true);
 
+// The single-item writes every store offers, each a one-op batch run by `apply` (the store's
+// transaction around ApplyWriteBatch with name_ops = false): written once so both stores
+// answer alike. UpdateItemAsBatch returns only the status; the store reads the item back.
+template <typename ApplyFn>
+Result<AddItemResult> AddItemAsBatch(ApplyFn&& apply, const Item& item) {
+  WriteBatch batch;
+  batch.Add(item);
+  WARDEN_ASSIGN_OR_RETURN(BatchResult r, apply(batch));
+  return AddItemResult{r.ops[0].item_id, r.ops[0].outcome == WriteOutcome::kDuplicate};
+}
+
+// Errors: apply's, or kNotFound naming `id` when the batch found no such item.
+Status ItemNotFoundUnlessApplied(const BatchResult& r, int64_t id);
+
+template <typename ApplyFn>
+Status UpdateItemAsBatch(ApplyFn&& apply, const Item& item) {
+  WriteBatch batch;
+  batch.Update(item);
+  WARDEN_ASSIGN_OR_RETURN(BatchResult r, apply(batch));
+  return ItemNotFoundUnlessApplied(r, item.id);
+}
+
+template <typename ApplyFn>
+Status DeleteItemAsBatch(ApplyFn&& apply, int64_t id) {
+  WriteBatch batch;
+  batch.Delete(id);
+  WARDEN_ASSIGN_OR_RETURN(BatchResult r, apply(batch));
+  return ItemNotFoundUnlessApplied(r, id);
+}
+
 // "pdq:ab12...,md5:..." — the detail recorded when an item is deleted, so the history still
 // says which hashes went.
 std::string SignalsDetail(const Item& item);
