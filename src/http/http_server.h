@@ -50,6 +50,9 @@ using Handler = std::function<Response(Request&)>;
 struct RouteOptions {
   bool blocking = false;       // run on the worker pool instead of the event loop
   int64_t max_body_bytes = 0;  // > 0 overrides ServerOptions::max_body_bytes for this route
+  // If set (and !blocking), decides per request, after parsing and before the handler, whether
+  // this request runs on the worker pool (e.g. a lookup that must fetch a URL first).
+  std::function<bool(const Request&)> blocking_when;
 };
 
 struct ServerOptions {
