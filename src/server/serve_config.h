@@ -53,8 +53,8 @@ struct ServeConfig {
   // Matching
   std::string pipeline = "fullres";  // how uploads are hashed: fullres, cli512, fast
   int pdq_threshold = 31;
-  bool dihedral = false;            // match the 8 rotations/flips of uploaded images
-  int refresh_interval_ms = 250;    // how often writes by other processes are picked up
+  bool dihedral = false;          // match the 8 rotations/flips of uploaded images
+  int refresh_interval_ms = 250;  // how often writes by other processes are picked up
   // Operation
   std::string log_level = "info";   // debug, info, warn, error
   std::string log_format = "json";  // json or text
@@ -63,12 +63,16 @@ struct ServeConfig {
 };
 
 struct ServeSetting {
-  std::string key;      // e.g. "max_body_bytes"
-  std::string help;     // one line
+  std::string key;   // e.g. "max_body_bytes"
+  std::string help;  // one line
   // Parses `value` into the config. Errors: kInvalidArgument naming the accepted values.
   std::function<Status(std::string_view value, ServeConfig* config)> set;
   // The current value as text (for --help defaults and the startup log).
   std::function<std::string(const ServeConfig& config)> get;
+  // Checks the setting's current value is in its range (what ValidateServeConfig runs for
+  // every setting; `set` runs it too, so a bad value is refused where it was written).
+  // Errors: kInvalidArgument "key must be ..., got ...".
+  std::function<Status(const ServeConfig& config)> check;
 };
 
 // Every setting, in the order --help prints them.
@@ -77,10 +81,13 @@ const std::vector<ServeSetting>& ServeSettings();
 // Applies one `key = value`. Errors: kInvalidArgument "unknown setting 'x'" or the parse error.
 Status ApplyServeSetting(std::string_view key, std::string_view value, ServeConfig* config);
 // Reads a config file. Errors: kNotFound / kIoError naming the path; kInvalidArgument naming
-// "path:line: ..." for a malformed line, an unknown key or a bad value.
+// "path:line: ..." for a malformed line, an unknown key or a bad value. On error `config` is
+// unchanged. A '#' starts a comment at the start of a line or after whitespace (so a value like
+// "data#2.db" keeps its '#'); a later line for the same key wins.
 Status LoadServeConfigFile(const std::string& path, ServeConfig* config);
 // Applies every WARDEN_<KEY> variable present in `environment` (e.g. from `environ`); other
 // WARDEN_ variables that are not settings (WARDEN_DB is one: it is `db`) are ignored.
+// On error `config` is unchanged; the message names the variable.
 Status ApplyServeEnvironment(const std::map<std::string, std::string>& environment,
                              ServeConfig* config);
 // Checks ranges (port 0..65535, threads >= 1, positive limits, pipeline name, log level, ...).
