@@ -6,6 +6,7 @@
 #ifndef WARDEN_SRC_SERVER_RATE_LIMITER_H_
 #define WARDEN_SRC_SERVER_RATE_LIMITER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -27,6 +28,9 @@ class RateLimiter {
   // Takes one token from `key`'s bucket, created full on first use with capacity
   // max(1, rate * burst_seconds). rate <= 0 means unlimited.
   RateDecision Acquire(std::string_view key, double rate, double burst_seconds = 2.0);
+  // Buckets held now. A bucket that has refilled to capacity may be forgotten (it would be
+  // re-created full, so no decision changes); this keeps memory bounded under many keys.
+  size_t BucketCount() const;
 
  private:
   class Impl;
