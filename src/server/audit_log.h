@@ -52,6 +52,9 @@ struct AuditLogOptions {
   int flush_interval_ms = 200;
   int max_batch = 10'000;
   int max_queue = 200'000;
+  // How long a write waits for another connection's write lock (a bank import) before the
+  // attempt fails and is retried after flush_interval_ms.
+  int busy_timeout_ms = 5000;
 };
 
 class AuditLog {
