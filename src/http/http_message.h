@@ -28,6 +28,8 @@ class Headers {
   // The first value of `name` (any case), or nullopt.
   std::optional<std::string_view> Get(std::string_view name) const;
   bool Has(std::string_view name) const { return Get(name).has_value(); }
+  // Removes every field (the server reuses one Headers per connection).
+  void Clear() { fields_.clear(); }
   const std::vector<std::pair<std::string, std::string>>& fields() const { return fields_; }
   size_t size() const { return fields_.size(); }
 
