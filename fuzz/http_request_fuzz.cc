@@ -47,7 +47,8 @@ void CheckMultipart(const warden::http::Request& r) {
   const char* end = begin + r.body.size();
   for (const auto& part : *parts) {
     if (part.name.empty()) __builtin_trap();
-    if (!part.data.empty() && (part.data.data() < begin || part.data.data() + part.data.size() > end)) {
+    if (!part.data.empty() &&
+        (part.data.data() < begin || part.data.data() + part.data.size() > end)) {
       __builtin_trap();
     }
   }

@@ -108,7 +108,8 @@ Status WriteAll(int fd, std::string_view bytes, Clock::time_point deadline) {
     if (n > 0) {
       done += static_cast<size_t>(n);
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-      if (!WaitFor(fd, POLLOUT, deadline)) return Status::Unavailable("HTTP client: write timed out");
+      if (!WaitFor(fd, POLLOUT, deadline))
+        return Status::Unavailable("HTTP client: write timed out");
     } else {
       return Status::IoError("HTTP client: write: " + std::string(std::strerror(errno)));
     }
@@ -135,7 +136,7 @@ ssize_t ReadMore(int fd, std::string* buffer, Clock::time_point deadline) {
 // Reads one final (non-1xx) answer. *got_bytes says whether any byte of it arrived, so that a
 // keep-alive connection the server had closed can be retried.
 Status ReadResponse(int fd, std::string* buffer, bool head, Clock::time_point deadline,
-                           ClientResponse* out, bool* got_bytes, bool* server_closes) {
+                    ClientResponse* out, bool* got_bytes, bool* server_closes) {
   *got_bytes = !buffer->empty();
   for (;;) {
     size_t header_end = std::string::npos;
@@ -260,7 +261,8 @@ Result<ClientResponse> HttpClient::SendRaw(std::string_view bytes) {
     ClientResponse response;
     bool got_bytes = false;
     bool server_closes = false;
-    Status read = ReadResponse(fd_, &buffer_, head, deadline, &response, &got_bytes, &server_closes);
+    Status read =
+        ReadResponse(fd_, &buffer_, head, deadline, &response, &got_bytes, &server_closes);
     if (!read.ok()) {
       Close();
       if (reused && !got_bytes && attempt == 0) continue;
@@ -272,8 +274,8 @@ Result<ClientResponse> HttpClient::SendRaw(std::string_view bytes) {
   return Status::Unavailable("HTTP client: the server closed the connection twice");
 }
 
-std::string MultipartBody(std::string_view field, std::string_view filename,
-                          std::string_view data, std::string* content_type) {
+std::string MultipartBody(std::string_view field, std::string_view filename, std::string_view data,
+                          std::string* content_type) {
   auto quoted = [](std::string_view s) {
     std::string out = "\"";
     for (char c : s) {

@@ -108,7 +108,8 @@ class EventLoop {
   void OnReadable(Connection* c);
   // Parses and answers every complete buffered request, then writes.
   void Drive(Connection* c);
-  void ProcessInput(Connection* c);
+  // True if it stopped because kMaxPendingOutput bytes wait to be written.
+  bool ProcessInput(Connection* c);
   RequestParser::Event OnHeaders(Connection* c);
   void Dispatch(Connection* c);
   void RespondError(Connection* c, int status, std::string_view code, std::string_view message);

@@ -21,8 +21,21 @@ bool IsTokenChar(unsigned char c) {
   if (c >= '0' && c <= '9') return true;
   if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -125,8 +138,7 @@ size_t RequestParser::FindLineEnd(const char* data, size_t size) const {
 
 RequestParser::Event RequestParser::Parse(const char* data, size_t size, size_t* consumed) {
   WARDEN_CHECK(req_ != nullptr);
-  WARDEN_CHECK(state_ != State::kAwaitStart && state_ != State::kDone &&
-               state_ != State::kFailed);
+  WARDEN_CHECK(state_ != State::kAwaitStart && state_ != State::kDone && state_ != State::kFailed);
   size_t pos = 0;
   *consumed = 0;
   if (state_ == State::kHeaders) {
@@ -185,8 +197,8 @@ RequestParser::Event RequestParser::Parse(const char* data, size_t size, size_t*
     switch (state_) {
       case State::kFixedBody: {
         const size_t take = static_cast<size_t>(
-            std::min<int64_t>(static_cast<int64_t>(avail), content_length_ - static_cast<int64_t>(
-                                                                                  req_->body.size())));
+            std::min<int64_t>(static_cast<int64_t>(avail),
+                              content_length_ - static_cast<int64_t>(req_->body.size())));
         req_->body.append(p, take);
         pos += take;
         if (static_cast<int64_t>(req_->body.size()) == content_length_) {
@@ -206,7 +218,8 @@ RequestParser::Event RequestParser::Parse(const char* data, size_t size, size_t*
         }
         std::string_view line(p, nl);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.size() > kMaxChunkLine) return Fail(400, "bad_request", "chunk-size line too long");
+        if (line.size() > kMaxChunkLine)
+          return Fail(400, "bad_request", "chunk-size line too long");
         int64_t value = 0;
         size_t i = 0;
         for (; i < line.size() && HexDigit(line[i]) >= 0; ++i) {
@@ -219,7 +232,8 @@ RequestParser::Event RequestParser::Parse(const char* data, size_t size, size_t*
           return Fail(400, "bad_request", "bad chunk size '" + Printable(line) + "'");
         }
         std::string_view rest = line.substr(i);
-        while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+        while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t'))
+          rest.remove_prefix(1);
         if (!rest.empty()) {
           if (rest.front() != ';') {
             return Fail(400, "bad_request", "bad chunk size '" + Printable(line) + "'");
@@ -420,8 +434,9 @@ RequestParser::Event RequestParser::ParseTarget() {
     if (!pair.empty()) {
       const size_t eq = pair.find('=');
       auto name = PercentDecode(pair.substr(0, eq), /*plus_is_space=*/true);
-      auto value = PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1),
-                                 /*plus_is_space=*/true);
+      auto value =
+          PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1),
+                        /*plus_is_space=*/true);
       if (!name || !value) {
         return Fail(400, "bad_request",
                     "bad percent-encoding in query parameter '" + Printable(pair) + "'");
@@ -482,8 +497,9 @@ RequestParser::Event RequestParser::ApplyFramingHeaders() {
             return;
           }
           // Saturate: an absurd length is simply over every limit (413), not malformed.
-          v = v > (std::numeric_limits<int64_t>::max() - 9) / 10 ? std::numeric_limits<int64_t>::max() / 2
-                                                               : v * 10 + (c - '0');
+          v = v > (std::numeric_limits<int64_t>::max() - 9) / 10
+                  ? std::numeric_limits<int64_t>::max() / 2
+                  : v * 10 + (c - '0');
         }
         if (content_length_ >= 0 && content_length_ != v) bad = true;
         content_length_ = v;

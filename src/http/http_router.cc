@@ -27,8 +27,7 @@ bool SplitPath(std::string_view path, Out* out, size_t* count) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, Handler handler,
-                 RouteOptions options) {
+void Router::Add(std::string method, std::string pattern, Handler handler, RouteOptions options) {
   WARDEN_CHECK(!pattern.empty() && pattern.front() == '/');
   RouteEntry entry;
   std::array<std::string_view, kMaxSegments> parts;

@@ -102,14 +102,13 @@ ServerOptions SmallOptions() {
 void AddRoutes(HttpServer& server) {
   server.Route("GET", "/hello", [](Request&) { return Response::Text(200, "hello"); });
   server.Route("POST", "/echo", [](Request& r) { return Response::Text(200, r.body); });
-  server.Route("GET", "/echo/{id}", [](Request& r) {
-    return Response::Text(200, "id=" + r.PathParam("id"));
-  });
-  server.Route("GET", "/block/{id}",
-               [](Request& r) { return Response::Text(200, "blocked=" + r.PathParam("id")); },
-               Blocking());
-  server.Route("POST", "/small", [](Request& r) { return Response::Text(200, r.body); },
-               BodyLimit(8));
+  server.Route("GET", "/echo/{id}",
+               [](Request& r) { return Response::Text(200, "id=" + r.PathParam("id")); });
+  server.Route(
+      "GET", "/block/{id}",
+      [](Request& r) { return Response::Text(200, "blocked=" + r.PathParam("id")); }, Blocking());
+  server.Route(
+      "POST", "/small", [](Request& r) { return Response::Text(200, r.body); }, BodyLimit(8));
   server.Route("GET", "/throw",
                [](Request&) -> Response { throw std::runtime_error("handler bug"); });
 }
@@ -158,6 +157,23 @@ TEST(HttpServerTest, PipelinedRequestsAreAnsweredInOrderAcrossInlineAndBlockingR
   EXPECT_LT(d, e);
 }
 
+TEST(HttpServerTest, LargePipelinedAnswersAreAllWritten) {
+  HttpServer server(SmallOptions());
+  AddRoutes(server);
+  server.Route("GET", "/big",
+               [](Request&) { return Response::Text(200, std::string(300'000, 'b')); });
+  ASSERT_TRUE(server.Start().ok());
+  RawConnection c(server.port());
+  std::string requests;
+  for (int i = 0; i < 8; ++i) requests += "GET /big HTTP/1.1\r\nHost: h\r\n\r\n";
+  requests += "GET /hello HTTP/1.1\r\nHost: h\r\n\r\n";
+  c.Send(requests);
+  // 2.4 MB of answers is more than the server queues at once: it must resume by itself.
+  const std::string all = c.ReadUntil("\r\n\r\nhello");
+  ASSERT_GE(all.size(), 8u * 300'000u);
+  EXPECT_EQ(all.substr(all.size() - 5), "hello");
+}
+
 TEST(HttpServerTest, NotFoundMethodNotAllowedAndHead) {
   HttpServer server(SmallOptions());
   AddRoutes(server);
@@ -188,9 +204,8 @@ TEST(HttpServerTest, NotFoundMethodNotAllowedAndHead) {
 
 TEST(HttpServerTest, RouterCapturesAndLiteralsWin) {
   HttpServer server(SmallOptions());
-  server.Route("GET", "/c/bank/{name}", [](Request& r) {
-    return Response::Text(200, "capture:" + r.PathParam("name"));
-  });
+  server.Route("GET", "/c/bank/{name}",
+               [](Request& r) { return Response::Text(200, "capture:" + r.PathParam("name")); });
   server.Route("GET", "/c/bank/special", [](Request&) { return Response::Text(200, "literal"); });
   server.Route("GET", "/c/bank/{name}/content/{id}", [](Request& r) {
     return Response::Text(200, r.PathParam("name") + "#" + r.PathParam("id"));
@@ -255,8 +270,9 @@ TEST(HttpServerTest, ExpectContinueAndChunkedBodies) {
   c.Send("body");
   std::string answer = c.ReadUntil("body");
   EXPECT_NE(answer.find("HTTP/1.1 200 OK"), std::string::npos);
-  c.Send("POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-         "3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: x\r\n\r\n");
+  c.Send(
+      "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: x\r\n\r\n");
   answer = c.ReadUntil("abcde");
   EXPECT_NE(answer.find("Content-Length: 5\r\n"), std::string::npos);
 }
@@ -333,14 +349,17 @@ TEST(HttpServerTest, BlockingRoutesRunOnWorkersAndHandlersThatThrowGive500) {
     inline_thread = std::this_thread::get_id();
     return Response::Text(200, "i");
   });
-  server.Route("GET", "/blocking", [&](Request&) {
-    std::lock_guard<std::mutex> lock(mu);
-    blocking_thread = std::this_thread::get_id();
-    return Response::Text(200, "b");
-  }, Blocking());
+  server.Route(
+      "GET", "/blocking",
+      [&](Request&) {
+        std::lock_guard<std::mutex> lock(mu);
+        blocking_thread = std::this_thread::get_id();
+        return Response::Text(200, "b");
+      },
+      Blocking());
   server.Route("GET", "/throw", [](Request&) -> Response { throw std::runtime_error("bug"); });
-  server.Route("GET", "/throw-blocking", [](Request&) -> Response { throw 42; },
-               Blocking());
+  server.Route(
+      "GET", "/throw-blocking", [](Request&) -> Response { throw 42; }, Blocking());
   ASSERT_TRUE(server.Start().ok());
   HttpClient client("127.0.0.1", server.port());
   EXPECT_EQ(client.Get("/inline")->body, "i");
@@ -368,23 +387,24 @@ TEST(HttpServerTest, FullWorkerQueueGives503Busy) {
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<int> entered{0};
-  server.Route("GET", "/wait", [&](Request&) {
-    entered.fetch_add(1);
-    released.wait();
-    return Response::Text(200, "done");
-  }, Blocking());
+  server.Route(
+      "GET", "/wait",
+      [&](Request&) {
+        entered.fetch_add(1);
+        released.wait();
+        return Response::Text(200, "done");
+      },
+      Blocking());
   ASSERT_TRUE(server.Start().ok());
   const int port = server.port();
-  auto first = std::async(std::launch::async, [port] {
-    return HttpClient("127.0.0.1", port).Get("/wait");
-  });
+  auto first =
+      std::async(std::launch::async, [port] { return HttpClient("127.0.0.1", port).Get("/wait"); });
   for (int i = 0; i < 500 && entered.load() == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ASSERT_EQ(entered.load(), 1);
-  auto second = std::async(std::launch::async, [port] {
-    return HttpClient("127.0.0.1", port).Get("/wait");
-  });
+  auto second =
+      std::async(std::launch::async, [port] { return HttpClient("127.0.0.1", port).Get("/wait"); });
   for (int i = 0; i < 500 && server.in_flight() < 2; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -432,16 +452,18 @@ TEST(HttpServerTest, StopDrainsAnInFlightBlockingRequest) {
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<bool> entered{false};
-  server.Route("GET", "/slow", [&](Request&) {
-    entered.store(true);
-    released.wait();
-    return Response::Text(200, "finished");
-  }, Blocking());
+  server.Route(
+      "GET", "/slow",
+      [&](Request&) {
+        entered.store(true);
+        released.wait();
+        return Response::Text(200, "finished");
+      },
+      Blocking());
   ASSERT_TRUE(server.Start().ok());
   const int port = server.port();
-  auto answer = std::async(std::launch::async, [port] {
-    return HttpClient("127.0.0.1", port).Get("/slow");
-  });
+  auto answer =
+      std::async(std::launch::async, [port] { return HttpClient("127.0.0.1", port).Get("/slow"); });
   for (int i = 0; i < 500 && !entered.load(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -485,20 +507,22 @@ TEST(HttpServerTest, StartErrors) {
   HttpServer second(same);
   st = second.Start();
   EXPECT_EQ(st.code(), StatusCode::kIoError);
-  EXPECT_NE(st.message().find("bind 127.0.0.1:" + std::to_string(first.port())),
-            std::string::npos);
+  EXPECT_NE(st.message().find("bind 127.0.0.1:" + std::to_string(first.port())), std::string::npos);
 }
 
 TEST(HttpClientTest, PostsMultipartAndReadsTheAnswer) {
   HttpServer server(SmallOptions());
-  server.Route("POST", "/upload", [](Request& r) {
-    auto boundary = MultipartBoundary(r.headers.Get("content-type").value_or(""));
-    if (!boundary) return ErrorResponse(400, "bad_request", "no boundary");
-    auto parts = ParseMultipart(r.body, *boundary);
-    if (!parts.ok()) return ErrorResponse(400, "bad_request", parts.status().message());
-    const FormPart& p = parts->front();
-    return Response::Text(200, p.name + "|" + p.filename + "|" + std::string(p.data));
-  }, Blocking());
+  server.Route(
+      "POST", "/upload",
+      [](Request& r) {
+        auto boundary = MultipartBoundary(r.headers.Get("content-type").value_or(""));
+        if (!boundary) return ErrorResponse(400, "bad_request", "no boundary");
+        auto parts = ParseMultipart(r.body, *boundary);
+        if (!parts.ok()) return ErrorResponse(400, "bad_request", parts.status().message());
+        const FormPart& p = parts->front();
+        return Response::Text(200, p.name + "|" + p.filename + "|" + std::string(p.data));
+      },
+      Blocking());
   ASSERT_TRUE(server.Start().ok());
   HttpClient client("127.0.0.1", server.port());
   std::string content_type;

@@ -86,7 +86,9 @@ bool ValidBoundary(std::string_view b) {
   return true;
 }
 
-Status Bad(std::string message) { return Status::InvalidArgument("multipart: " + std::move(message)); }
+Status Bad(std::string message) {
+  return Status::InvalidArgument("multipart: " + std::move(message));
+}
 
 }  // namespace
 
@@ -165,8 +167,8 @@ Result<std::vector<FormPart>> ParseMultipart(std::string_view body, std::string_
                      " has an unterminated quoted string in Content-Disposition");
         }
         if (disposition != "form-data") {
-          return Bad("part " + std::to_string(number) + " has Content-Disposition '" +
-                     disposition + "', not form-data");
+          return Bad("part " + std::to_string(number) + " has Content-Disposition '" + disposition +
+                     "', not form-data");
         }
         if (const std::string* n = FindParam(params, "name")) {
           part.name = *n;

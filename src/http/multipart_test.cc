@@ -11,9 +11,9 @@ TEST(MultipartBoundaryTest, TokenAndQuotedBoundaries) {
   EXPECT_EQ(MultipartBoundary("multipart/form-data; boundary=abc123").value_or(""), "abc123");
   EXPECT_EQ(MultipartBoundary("Multipart/Form-Data;boundary=\"a b:c\"; charset=x").value_or(""),
             "a b:c");
-  EXPECT_EQ(MultipartBoundary("multipart/form-data; charset=utf-8; BOUNDARY=\"q\\\"x\"")
-                .value_or(""),
-            "");  // '"' is no bchar
+  EXPECT_EQ(
+      MultipartBoundary("multipart/form-data; charset=utf-8; BOUNDARY=\"q\\\"x\"").value_or(""),
+      "");  // '"' is no bchar
   EXPECT_FALSE(MultipartBoundary("multipart/mixed; boundary=abc").has_value());
   EXPECT_FALSE(MultipartBoundary("application/json").has_value());
   EXPECT_FALSE(MultipartBoundary("multipart/form-data").has_value());
@@ -77,7 +77,8 @@ TEST(ParseMultipartTest, Errors) {
        "no closing boundary"},
       {"--b\r\nContent-Disposition: form-data; name=a\r\n", "no closing boundary"},
       {"nothing here", "no opening boundary"},
-      {"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--", "part 1 has no Content-Disposition name"},
+      {"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--",
+       "part 1 has no Content-Disposition name"},
       {"--b\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n--b\r\n"
        "Content-Disposition: form-data; filename=f\r\n\r\ny\r\n--b--",
        "part 2 has no Content-Disposition name"},
