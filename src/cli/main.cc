@@ -12,6 +12,7 @@
 #include "src/cli/bank_command.h"
 #include "src/cli/compare_command.h"
 #include "src/cli/hash_command.h"
+#include "src/cli/keys_command.h"
 #include "src/cli/match_command.h"
 #include "src/cli/output_format.h"
 #include "warden/hasher.h"
@@ -88,6 +89,8 @@ int Run(int argc, char** argv) {
   CLI::App* bank_cmd = AddBankCommand(&app, &bank);
   MatchCommandOptions match;
   CLI::App* match_cmd = AddMatchCommand(&app, &match);
+  KeysCommandOptions keys;  // src/cli/keys_command.h
+  CLI::App* keys_cmd = AddKeysCommand(&app, &keys);
 
   CLI::App* help_cmd = app.add_subcommand("help", "Print this help.");
 
@@ -112,6 +115,7 @@ int Run(int argc, char** argv) {
     return RunBankCommand(bank, stdout, stderr);
   }
   if (match_cmd->parsed()) return RunMatchCommand(match, stdout, stderr);
+  if (keys_cmd->parsed()) return RunKeysCommand(keys, stdout, stderr);
 
   // The checks above accept only valid names, so these parses cannot fail.
   hash.pipeline = *ParsePipeline(pipeline);

@@ -109,7 +109,9 @@ Hash SaltedHash(const Salt& salt, const uint8_t* secret) {
   return hash;
 }
 
-Status ValidateName(std::string_view name) {
+}  // namespace
+
+Status ValidateKeyName(std::string_view name) {
   if (name.empty()) return Status::InvalidArgument("API key name must not be empty");
   if (name.size() > kMaxShortFieldLength) {
     return Status::InvalidArgument(fmt::format("API key name is {} bytes, over the limit of {}",
@@ -127,6 +129,8 @@ Status ValidateName(std::string_view name) {
   }
   return Status::Ok();
 }
+
+namespace {
 
 Status ValidateActor(std::string_view actor) {
   if (actor.empty() || actor.size() > kMaxShortFieldLength) {
@@ -181,7 +185,7 @@ class SqliteKeyStore final : public KeyStore {
 
   Result<CreatedKey> Create(Role role, std::string_view name, double rate_limit,
                             std::string_view actor) override {
-    WARDEN_RETURN_IF_ERROR(ValidateName(name));
+    WARDEN_RETURN_IF_ERROR(ValidateKeyName(name));
     WARDEN_RETURN_IF_ERROR(ValidateActor(actor));
     if (!std::isfinite(rate_limit) || rate_limit < 0) {
       return Status::InvalidArgument(fmt::format(

@@ -81,6 +81,10 @@ class KeyStore {
   virtual Result<ApiKeyInfo> Authenticate(std::string_view presented) const = 0;
 };
 
+// Checks a key name as Create does: 1..kMaxShortFieldLength bytes, no control characters, and
+// not 16 hex digits (Revoke would read it as a key id). Errors: kInvalidArgument naming it.
+Status ValidateKeyName(std::string_view name);
+
 // Opens the key table in the SQLite file at `path` (creating the file and table if missing).
 // Errors: kIoError / kCorruptData naming the path.
 Result<std::unique_ptr<KeyStore>> OpenKeyStore(const std::string& path,
