@@ -73,80 +73,198 @@ double ScaleDenom(int n, int ns) {
   return static_cast<double>(n) / ns;
 }
 
-// The 64 taps of one axis, kept per thread for the last few (n, ns, denom) seen: photos come
-// in few sizes, and building taps is most of the grid's cost for small images (for a 256 px
-// JPEG, 35 of 46 us).
-const std::vector<Taps>& CachedAxisTaps(int n, int ns, double denom) {
-  struct Entry {
-    int n = -1, ns = -1;
-    double denom = 0;
-    std::vector<Taps> taps;
-  };
+// One axis' 64 taps in a flat layout: every grid value reads the same number k of consecutive
+// scaled samples (zero weights pad the shorter runs), so the passes below run fixed-length
+// loops over contiguous memory instead of walking 64 small vectors.
+struct AxisPlan {
+  int n = -1, ns = -1;
+  double denom = 0;
+  int k = 0;
+  std::array<int, kGrid> first{};
+  std::vector<float> weights;  // kGrid * k, grid value i's taps at [i * k, (i + 1) * k)
+};
+
+void BuildPlan(int n, int ns, double denom, AxisPlan& plan) {
+  std::array<Taps, kGrid> taps;
+  int k = 1;
+  for (int i = 0; i < kGrid; ++i) {
+    taps[i] = AxisTaps(n, ns, denom, i);
+    k = std::max(k, static_cast<int>(taps[i].weights.size()));
+  }
+  // Every run lies inside [0, ns), so k <= ns and a run can always be slid left to fit.
+  plan.n = n;
+  plan.ns = ns;
+  plan.denom = denom;
+  plan.k = k;
+  plan.weights.assign(static_cast<size_t>(kGrid) * k, 0.0f);
+  for (int i = 0; i < kGrid; ++i) {
+    const int first = std::min(taps[i].first, ns - k);
+    plan.first[i] = first;
+    const int offset = taps[i].first - first;
+    for (size_t t = 0; t < taps[i].weights.size(); ++t) {
+      plan.weights[static_cast<size_t>(i) * k + offset + t] = taps[i].weights[t];
+    }
+  }
+}
+
+// The plans of the last few (n, ns, denom) seen, per thread: photos come in few sizes, and
+// building taps would otherwise be most of the grid's cost for small images.
+const AxisPlan& CachedPlan(int n, int ns, double denom) {
   constexpr int kEntries = 4;
-  thread_local std::array<Entry, kEntries> cache;
+  thread_local std::array<AxisPlan, kEntries> cache;
   thread_local int next = 0;
   // The entry returned last is never evicted, so the x and y lookups of one grid can both
   // hold their references.
   thread_local int last = -1;
-  for (int k = 0; k < kEntries; ++k) {
-    const Entry& e = cache[k];
-    if (e.n == n && e.ns == ns && e.denom == denom) {
-      last = k;
-      return e.taps;
+  for (int e = 0; e < kEntries; ++e) {
+    const AxisPlan& plan = cache[e];
+    if (plan.n == n && plan.ns == ns && plan.denom == denom) {
+      last = e;
+      return plan;
     }
   }
   if (next == last) next = (next + 1) % kEntries;
   last = next;
-  Entry& e = cache[next];
+  AxisPlan& plan = cache[next];
   next = (next + 1) % kEntries;
-  e.n = n;
-  e.ns = ns;
-  e.denom = denom;
-  e.taps.resize(kGrid);
-  for (int i = 0; i < kGrid; ++i) e.taps[i] = AxisTaps(n, ns, denom, i);
-  return e.taps;
+  BuildPlan(n, ns, denom, plan);
+  return plan;
+}
+
+// Down the columns first: out row i = sum over t of weight(i, t) * input row (first_i + t),
+// 64 rows of `width` values. Whole rows at a time, so the compiler vectorises the inner loops,
+// and the 8-bit samples are converted as they are read (no float copy of the image). K is the
+// tap count when it is a small constant: then each output row is written once, every tap fused.
+template <int K, typename Sample>
+void VerticalPassFixed(const Sample* in, int width, const AxisPlan& py, float* out) {
+  for (int i = 0; i < kGrid; ++i) {
+    float* __restrict dst = out + static_cast<size_t>(i) * width;
+    const float* w = py.weights.data() + static_cast<size_t>(i) * K;
+    const Sample* __restrict src = in + static_cast<size_t>(py.first[i]) * width;
+    float wt[K];
+    for (int t = 0; t < K; ++t) wt[t] = w[t];
+    for (int x = 0; x < width; ++x) {
+      float acc = wt[0] * static_cast<float>(src[x]);
+      for (int t = 1; t < K; ++t) acc += wt[t] * static_cast<float>(src[t * width + x]);
+      dst[x] = acc;
+    }
+  }
+}
+
+template <typename Sample>
+void VerticalPassAny(const Sample* in, int width, const AxisPlan& py, float* out) {
+  const int k = py.k;
+  for (int i = 0; i < kGrid; ++i) {
+    float* __restrict dst = out + static_cast<size_t>(i) * width;
+    const float* w = py.weights.data() + static_cast<size_t>(i) * k;
+    const Sample* __restrict src = in + static_cast<size_t>(py.first[i]) * width;
+    const float w0 = w[0];
+    for (int x = 0; x < width; ++x) dst[x] = w0 * static_cast<float>(src[x]);
+    for (int t = 1; t < k; ++t) {
+      const float wt = w[t];
+      const Sample* __restrict row = src + static_cast<size_t>(t) * width;
+      for (int x = 0; x < width; ++x) dst[x] += wt * static_cast<float>(row[x]);
+    }
+  }
+}
+
+template <typename Sample>
+void VerticalPass(const Sample* in, int width, const AxisPlan& py, float* out) {
+  switch (py.k) {
+    case 1:
+      return VerticalPassFixed<1>(in, width, py, out);
+    case 2:
+      return VerticalPassFixed<2>(in, width, py, out);
+    case 3:
+      return VerticalPassFixed<3>(in, width, py, out);
+    case 4:
+      return VerticalPassFixed<4>(in, width, py, out);
+    default:
+      return VerticalPassAny(in, width, py, out);
+  }
+}
+
+// Then along the 64 rows: grid(i, j) = sum over t of weight(j, t) * row i at (first_j + t).
+// K is the tap count when it is a small constant, so the dot product is fully unrolled.
+template <int K>
+void HorizontalPassFixed(const float* in, int width, const AxisPlan& px, float* grid) {
+  for (int i = 0; i < kGrid; ++i) {
+    const float* row = in + static_cast<size_t>(i) * width;
+    float* out = grid + i * kGrid;
+    for (int j = 0; j < kGrid; ++j) {
+      const float* w = px.weights.data() + j * K;
+      const float* s = row + px.first[j];
+      float acc = w[0] * s[0];
+      for (int t = 1; t < K; ++t) acc += w[t] * s[t];
+      out[j] = acc;
+    }
+  }
+}
+
+void HorizontalPassAny(const float* in, int width, const AxisPlan& px, float* grid) {
+  const int k = px.k;
+  for (int i = 0; i < kGrid; ++i) {
+    const float* row = in + static_cast<size_t>(i) * width;
+    float* out = grid + i * kGrid;
+    for (int j = 0; j < kGrid; ++j) {
+      const float* w = px.weights.data() + static_cast<size_t>(j) * k;
+      const float* s = row + px.first[j];
+      float acc = w[0] * s[0];
+      for (int t = 1; t < k; ++t) acc += w[t] * s[t];
+      out[j] = acc;
+    }
+  }
+}
+
+void HorizontalPass(const float* in, int width, const AxisPlan& px, float* grid) {
+  switch (px.k) {
+    case 1:
+      return HorizontalPassFixed<1>(in, width, px, grid);
+    case 2:
+      return HorizontalPassFixed<2>(in, width, px, grid);
+    case 3:
+      return HorizontalPassFixed<3>(in, width, px, grid);
+    case 4:
+      return HorizontalPassFixed<4>(in, width, px, grid);
+    case 5:
+      return HorizontalPassFixed<5>(in, width, px, grid);
+    case 6:
+      return HorizontalPassFixed<6>(in, width, px, grid);
+    default:
+      return HorizontalPassAny(in, width, px, grid);
+  }
 }
 
 }  // namespace
 
-std::vector<float> EmulateFullresGrid(const Image& scaled, int source_width, int source_height) {
+void EmulateFullresGrid(const Image& scaled, int source_width, int source_height, float* grid) {
   const int ws = scaled.width, hs = scaled.height;
+  const double dx = ScaleDenom(source_width, ws), dy = ScaleDenom(source_height, hs);
+  const AxisPlan& px = CachedPlan(source_width, ws, dx);
+  const AxisPlan& py = CachedPlan(source_height, hs, dy);
   // Per-thread buffers: this runs once per image on the fast path.
-  thread_local std::vector<float> luma, rows;
-  luma.resize(static_cast<size_t>(ws) * hs);
-  const size_t n = luma.size();
-  const uint8_t* p = scaled.pixels.data();
+  thread_local std::vector<float> columns;
+  columns.resize(static_cast<size_t>(kGrid) * ws);
   if (scaled.channels == 1) {
-    for (size_t k = 0; k < n; ++k) luma[k] = static_cast<float>(p[k]);
+    VerticalPass(scaled.pixels.data(), ws, py, columns.data());
   } else {
+    // RGB (the fast decode outputs grey for YCbCr JPEGs; this is for CMYK ones): luma as PDQ
+    // computes it, then the same passes.
+    thread_local std::vector<float> luma;
+    const size_t n = static_cast<size_t>(ws) * hs;
+    luma.resize(n);
+    const uint8_t* p = scaled.pixels.data();
     for (size_t k = 0; k < n; ++k) {
       luma[k] = 0.299f * p[3 * k] + 0.587f * p[3 * k + 1] + 0.114f * p[3 * k + 2];
     }
+    VerticalPass(luma.data(), ws, py, columns.data());
   }
-  const double dx = ScaleDenom(source_width, ws), dy = ScaleDenom(source_height, hs);
-  const std::vector<Taps>& tx = CachedAxisTaps(source_width, ws, dx);
-  const std::vector<Taps>& ty = CachedAxisTaps(source_height, hs, dy);
-  // Along the rows first (hs x 64), then down the columns (64 x 64).
-  rows.resize(static_cast<size_t>(hs) * kGrid);
-  for (int y = 0; y < hs; ++y) {
-    const float* in = luma.data() + static_cast<size_t>(y) * ws;
-    for (int i = 0; i < kGrid; ++i) {
-      float acc = 0;
-      for (size_t t = 0; t < tx[i].weights.size(); ++t)
-        acc += tx[i].weights[t] * in[tx[i].first + t];
-      rows[static_cast<size_t>(y) * kGrid + i] = acc;
-    }
-  }
+  HorizontalPass(columns.data(), ws, px, grid);
+}
+
+std::vector<float> EmulateFullresGrid(const Image& scaled, int source_width, int source_height) {
   std::vector<float> grid(kGrid * kGrid);
-  for (int i = 0; i < kGrid; ++i) {
-    for (int c = 0; c < kGrid; ++c) {
-      float acc = 0;
-      for (size_t t = 0; t < ty[i].weights.size(); ++t) {
-        acc += ty[i].weights[t] * rows[(ty[i].first + t) * kGrid + c];
-      }
-      grid[i * kGrid + c] = acc;
-    }
-  }
+  EmulateFullresGrid(scaled, source_width, source_height, grid.data());
   return grid;
 }
 

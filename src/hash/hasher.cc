@@ -106,8 +106,9 @@ Result<HashRecord> HashImageBytes(std::span<const uint8_t> bytes, const HashOpti
              (image.width != record.width || image.height != record.height)) {
     // A JPEG decoded at reduced scale: build the 64x64 grid fullres would have decimated to
     // (src/hash/fast_grid.h); an exact 64x64 input skips the core's blur.
-    const std::vector<float> grid = EmulateFullresGrid(image, record.width, record.height);
-    record.pdq = ComputePdqFromLuma(grid.data(), 64, 64, options.dihedral);
+    float grid[64 * 64];  // 16 KB on the stack: no allocation per image
+    EmulateFullresGrid(image, record.width, record.height, grid);
+    record.pdq = ComputePdqFromLuma(grid, 64, 64, options.dihedral);
     record.hashed_width = image.width;
     record.hashed_height = image.height;
   } else {
