@@ -174,6 +174,40 @@ TEST(HttpServerTest, LargePipelinedAnswersAreAllWritten) {
   EXPECT_EQ(all.substr(all.size() - 5), "hello");
 }
 
+TEST(HttpServerTest, TheServerOwnsFramingHeadersAndDropsSplitFields) {
+  HttpServer server(SmallOptions());
+  server.Route("GET", "/framing", [](Request&) {
+    Response r = Response::Text(200, "abc");
+    r.headers.Add("Content-Length", "999");
+    r.headers.Add("Transfer-Encoding", "chunked");
+    r.headers.Add("X-Evil", "a\r\nInjected: yes");
+    r.headers.Add("X-Fine", "ok");
+    r.headers.Add("Connection", "close");
+    return r;
+  });
+  server.Route("GET", "/empty", [](Request&) { return Response::Text(204, ""); });
+  ASSERT_TRUE(server.Start().ok());
+  {
+    RawConnection c(server.port());
+    c.Send("GET /framing HTTP/1.1\r\nHost: h\r\n\r\n");
+    const std::string answer = c.ReadToEof();  // the handler asked for Connection: close
+    EXPECT_TRUE(c.eof());
+    EXPECT_NE(answer.find("\r\nContent-Length: 3\r\n"), std::string::npos) << answer;
+    EXPECT_EQ(answer.find("999"), std::string::npos);
+    EXPECT_EQ(answer.find("chunked"), std::string::npos);
+    EXPECT_EQ(answer.find("Injected"), std::string::npos);
+    EXPECT_NE(answer.find("\r\nx-fine: ok\r\n"), std::string::npos);
+    EXPECT_NE(answer.find("\r\nConnection: close\r\n"), std::string::npos);
+    EXPECT_EQ(answer.substr(answer.size() - 7), "\r\n\r\nabc");
+  }
+  {
+    RawConnection c(server.port());
+    c.Send("GET /empty HTTP/1.1\r\nHost: h\r\n\r\nGET /empty HTTP/1.1\r\nHost: h\r\n\r\n");
+    const std::string answer = c.ReadUntil("HTTP/1.1 204", 2);
+    EXPECT_EQ(answer.find("Content-Length"), std::string::npos) << answer;
+  }
+}
+
 TEST(HttpServerTest, NotFoundMethodNotAllowedAndHead) {
   HttpServer server(SmallOptions());
   AddRoutes(server);
@@ -357,6 +391,17 @@ TEST(HttpServerTest, BlockingRoutesRunOnWorkersAndHandlersThatThrowGive500) {
         return Response::Text(200, "b");
       },
       Blocking());
+  RouteOptions when_url;
+  when_url.blocking_when = [](const Request& r) { return r.Query("url").has_value(); };
+  std::thread::id chosen_thread;
+  server.Route(
+      "GET", "/maybe",
+      [&](Request&) {
+        std::lock_guard<std::mutex> lock(mu);
+        chosen_thread = std::this_thread::get_id();
+        return Response::Text(200, "m");
+      },
+      when_url);
   server.Route("GET", "/throw", [](Request&) -> Response { throw std::runtime_error("bug"); });
   server.Route(
       "GET", "/throw-blocking", [](Request&) -> Response { throw 42; }, Blocking());
@@ -369,6 +414,16 @@ TEST(HttpServerTest, BlockingRoutesRunOnWorkersAndHandlersThatThrowGive500) {
     EXPECT_NE(inline_thread, std::thread::id());
     EXPECT_NE(blocking_thread, std::thread::id());
     EXPECT_NE(inline_thread, blocking_thread);
+  }
+  EXPECT_EQ(client.Get("/maybe")->body, "m");
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(chosen_thread, inline_thread);  // the loop thread (io_threads = 1)
+  }
+  EXPECT_EQ(client.Get("/maybe?url=x")->body, "m");
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_NE(chosen_thread, inline_thread);  // a worker
   }
   for (const char* path : {"/throw", "/throw-blocking"}) {
     auto r = client.Get(path);
