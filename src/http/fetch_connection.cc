@@ -3,11 +3,14 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 #include <fmt/core.h>
 #include <openssl/bio.h>
@@ -77,6 +80,68 @@ const BIO_METHOD* NoSigpipeMethod() {
     return m;
   }();
   return method;
+}
+
+// Loading a CA bundle costs OpenSSL 3 on the order of 100 ms for the ~140 certificates of
+// Debian's store, which would dominate every https fetch. The client context is therefore built
+// once per CA file and shared: an SSL_CTX may be used by many threads once it is set up. A CA
+// file replaced or changed on disk (device, inode, size or time differ) is loaded again.
+// Returns a context with a reference of the caller's own (SSL_CTX_free it).
+Result<SSL_CTX*> SharedClientContext(const std::string& ca_file) {
+  struct Cached {
+    SSL_CTX* ctx;
+    struct stat identity;
+  };
+  // Never destroyed, so that no fetch still running at exit finds them gone.
+  static auto* mu = new std::mutex;
+  static auto* cache = new std::map<std::string, Cached>;
+
+  struct stat identity {};
+  if (!ca_file.empty() && ::stat(ca_file.c_str(), &identity) != 0) {
+    return Status::InvalidArgument(
+        fmt::format("cannot load CA file '{}': {}", ca_file, std::strerror(errno)));
+  }
+  auto same = [&identity](const struct stat& other) {
+    return other.st_dev == identity.st_dev && other.st_ino == identity.st_ino &&
+           other.st_size == identity.st_size && other.st_mtim.tv_sec == identity.st_mtim.tv_sec &&
+           other.st_mtim.tv_nsec == identity.st_mtim.tv_nsec;
+  };
+  std::lock_guard<std::mutex> lock(*mu);
+  auto it = cache->find(ca_file);
+  if (it != cache->end() && same(it->second.identity)) {
+    SSL_CTX_up_ref(it->second.ctx);
+    return it->second.ctx;
+  }
+  ERR_clear_error();
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) {
+    return Status::Unavailable(fmt::format("TLS setup failed: {}", TakeOpenSslErrors()));
+  }
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  // A body framed by Content-Length or chunks is complete without close_notify, and many servers
+  // never send one; truncation of a close-delimited body only yields an image that fails to
+  // decode.
+  SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  if (ca_file.empty()) {
+    if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+      SSL_CTX_free(ctx);
+      return Status::Unavailable(
+          fmt::format("cannot load the system CA store: {}", TakeOpenSslErrors()));
+    }
+  } else if (SSL_CTX_load_verify_file(ctx, ca_file.c_str()) != 1) {
+    SSL_CTX_free(ctx);
+    return Status::InvalidArgument(
+        fmt::format("cannot load CA file '{}': {}", ca_file, TakeOpenSslErrors()));
+  }
+  if (it != cache->end()) {
+    SSL_CTX_free(it->second.ctx);  // the cache's reference; running fetches keep theirs
+    it->second = {ctx, identity};
+  } else {
+    cache->emplace(ca_file, Cached{ctx, identity});
+  }
+  SSL_CTX_up_ref(ctx);
+  return ctx;
 }
 
 }  // namespace
@@ -163,26 +228,7 @@ Result<std::unique_ptr<FetchConnection>> FetchConnection::Open(
 
 Status FetchConnection::StartTls(const std::string& host, const std::string& ca_file,
                                  const FetchDeadline& deadline) {
-  ERR_clear_error();
-  ctx_ = SSL_CTX_new(TLS_client_method());
-  if (ctx_ == nullptr) {
-    return Status::Unavailable(fmt::format("TLS setup failed: {}", TakeOpenSslErrors()));
-  }
-  SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
-  // A body framed by Content-Length or chunks is complete without close_notify, and many servers
-  // never send one; truncation of a close-delimited body only yields an image that fails to
-  // decode.
-  SSL_CTX_set_options(ctx_, SSL_OP_IGNORE_UNEXPECTED_EOF);
-  SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
-  if (ca_file.empty()) {
-    if (SSL_CTX_set_default_verify_paths(ctx_) != 1) {
-      return Status::Unavailable(
-          fmt::format("cannot load the system CA store: {}", TakeOpenSslErrors()));
-    }
-  } else if (SSL_CTX_load_verify_file(ctx_, ca_file.c_str()) != 1) {
-    return Status::InvalidArgument(
-        fmt::format("cannot load CA file '{}': {}", ca_file, TakeOpenSslErrors()));
-  }
+  WARDEN_ASSIGN_OR_RETURN(ctx_, SharedClientContext(ca_file));
   ssl_ = SSL_new(ctx_);
   const BIO_METHOD* method = NoSigpipeMethod();
   BIO* bio = method == nullptr ? nullptr : BIO_new(method);

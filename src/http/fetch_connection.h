@@ -51,7 +51,8 @@ class FetchConnection {
 
   // Runs a TLS client handshake: SNI = `host` unless it is an address literal; the chain is
   // verified against `ca_file` (a PEM bundle) or, if empty, the system's CA store; the
-  // certificate must name `host` (DNS name, or IP address for a literal).
+  // certificate must name `host` (DNS name, or IP address for a literal). The loaded CA store is
+  // kept per CA file for the life of the process and loaded again when the file changes.
   // Errors: kInvalidArgument if `ca_file` cannot be loaded; kUnavailable for a failed handshake
   // or certificate (naming the verification error), or the timeout.
   Status StartTls(const std::string& host, const std::string& ca_file,

@@ -199,5 +199,34 @@ TEST_F(UrlFetcherTlsTest, MissingCaFileIsInvalidArgument) {
   EXPECT_THAT(s.status().message(), HasSubstr("cannot load CA file '/nonexistent/ca.pem'"));
 }
 
+TEST_F(UrlFetcherTlsTest, ReplacedCaFileIsReadAgain) {
+  CtxPtr ctx = ServerContext(*good_);
+  FetchTestServer server({{"/x", Body()}}, ctx.get());
+  std::string ca = testing::TempDir() + "/replaced_" + std::to_string(::getpid()) + ".pem";
+  auto install = [&ca](const std::string& from) {
+    std::string copy = ca + ".new";
+    std::FILE* in = std::fopen(from.c_str(), "rb");
+    std::FILE* out = std::fopen(copy.c_str(), "wb");
+    ASSERT_NE(in, nullptr);
+    ASSERT_NE(out, nullptr);
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof(buf), in)) > 0) std::fwrite(buf, 1, n, out);
+    std::fclose(in);
+    std::fclose(out);
+    ASSERT_EQ(std::rename(copy.c_str(), ca.c_str()), 0);  // a new inode, as a deploy would do
+  };
+  install(good_->pem_path);
+  EXPECT_TRUE(UrlFetcher(Options(ca)).Fetch(server.Url("/x")).ok());
+  EXPECT_TRUE(UrlFetcher(Options(ca)).Fetch(server.Url("/x")).ok());  // from the cache
+  install(other_->pem_path);
+  Result<FetchResult> r = UrlFetcher(Options(ca)).Fetch(server.Url("/x"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("is not accepted"));
+  install(good_->pem_path);
+  EXPECT_TRUE(UrlFetcher(Options(ca)).Fetch(server.Url("/x")).ok());
+  std::remove(ca.c_str());
+}
+
 }  // namespace
 }  // namespace warden::http
