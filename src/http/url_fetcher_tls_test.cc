@@ -2,9 +2,12 @@
 // OpenSSL 3 API (no fixture files, nothing from the network).
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -226,6 +229,25 @@ TEST_F(UrlFetcherTlsTest, ReplacedCaFileIsReadAgain) {
   install(good_->pem_path);
   EXPECT_TRUE(UrlFetcher(Options(ca)).Fetch(server.Url("/x")).ok());
   std::remove(ca.c_str());
+}
+
+TEST_F(UrlFetcherTlsTest, ManyThreadsShareOneFetcher) {
+  CtxPtr ctx = ServerContext(*good_);
+  FetchTestServer server({{"/x", Body()}}, ctx.get());
+  const UrlFetcher fetcher(Options(good_->pem_path));
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 3; ++i) {
+        Result<FetchResult> r = fetcher.Fetch(server.Url("/x"));
+        if (r.ok() && r->body == "RIFF....WEBP") ok.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 12);
+  EXPECT_EQ(server.connections(), 12);
 }
 
 }  // namespace
