@@ -323,18 +323,29 @@ TEST(HttpServerTest, Http10WithoutKeepAliveCloses) {
   EXPECT_TRUE(c.eof());
 }
 
-TEST(HttpServerTest, HeaderTimeoutGives408) {
+TEST(HttpServerTest, HeaderTimeoutAndStalledBodyGive408) {
   ServerOptions o = SmallOptions();
   o.header_timeout_ms = 100;
+  o.read_timeout_ms = 100;
   HttpServer server(o);
   AddRoutes(server);
   ASSERT_TRUE(server.Start().ok());
-  RawConnection c(server.port());
-  c.Send("GET /hello HTTP/1.1\r\nHost: h\r\n");  // never finished
-  const std::string answer = c.ReadToEof();
-  EXPECT_EQ(answer.rfind("HTTP/1.1 408 Request Timeout\r\n", 0), 0u) << answer;
-  EXPECT_NE(answer.find("request_timeout"), std::string::npos);
-  EXPECT_TRUE(c.eof());
+  {
+    RawConnection c(server.port());
+    c.Send("GET /hello HTTP/1.1\r\nHost: h\r\n");  // never finished
+    const std::string answer = c.ReadToEof();
+    EXPECT_EQ(answer.rfind("HTTP/1.1 408 Request Timeout\r\n", 0), 0u) << answer;
+    EXPECT_NE(answer.find("request_timeout"), std::string::npos);
+    EXPECT_NE(answer.find("headers did not arrive"), std::string::npos);
+    EXPECT_TRUE(c.eof());
+  }
+  {
+    RawConnection c(server.port());
+    c.Send("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc");
+    const std::string answer = c.ReadToEof();
+    EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
+    EXPECT_NE(answer.find("body stalled"), std::string::npos);
+  }
 }
 
 TEST(HttpServerTest, IdleConnectionIsClosedAndTheClientReconnects) {
