@@ -15,6 +15,7 @@
 #include "src/cli/keys_command.h"
 #include "src/cli/match_command.h"
 #include "src/cli/output_format.h"
+#include "src/cli/serve_command.h"
 #include "warden/hasher.h"
 #include "warden/pdq.h"
 
@@ -91,6 +92,8 @@ int Run(int argc, char** argv) {
   CLI::App* match_cmd = AddMatchCommand(&app, &match);
   KeysCommandOptions keys;  // src/cli/keys_command.h
   CLI::App* keys_cmd = AddKeysCommand(&app, &keys);
+  ServeCommandOptions serve;  // src/cli/serve_command.h
+  CLI::App* serve_cmd = AddServeCommand(&app, &serve);
 
   CLI::App* help_cmd = app.add_subcommand("help", "Print this help.");
 
@@ -116,6 +119,7 @@ int Run(int argc, char** argv) {
   }
   if (match_cmd->parsed()) return RunMatchCommand(match, stdout, stderr);
   if (keys_cmd->parsed()) return RunKeysCommand(keys, stdout, stderr);
+  if (serve_cmd->parsed()) return RunServeCommand(serve);
 
   // The checks above accept only valid names, so these parses cannot fail.
   hash.pipeline = *ParsePipeline(pipeline);
