@@ -51,7 +51,7 @@ const std::vector<Operation>& Operations() {
        "any of signals, classification, provenance, note, disable_until_ms", "item"},
       {"delete", "/v1/items/{id}", "curator", "Delete an item", "", "{deleted}"},
       {"post", "/v1/banks/{name}/import", "curator",
-       "Import a hash list (?format=pytx|pdq_hasher|csv|jsonl|stopncii|ncmec_xml; detected if absent)",
+       "Import a hash list (?format=pytx|pdq-hasher|csv|jsonl|stopncii|ncmec; detected if absent)",
        "the file's bytes", "{format, records, added, updated, removed, duplicate, not_found, superseded, quarantined, quarantine[]}"},
       {"get", "/v1/banks/{name}/export", "curator", "Export a bank (?format=..., default jsonl)", "",
        "the bank in that format"},
