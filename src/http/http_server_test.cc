@@ -208,6 +208,30 @@ TEST(HttpServerTest, TheServerOwnsFramingHeadersAndDropsSplitFields) {
   }
 }
 
+TEST(HttpServerTest, ClientsThatLeaveMidAnswerDoNotHurtTheServer) {
+  HttpServer server(SmallOptions());
+  AddRoutes(server);
+  server.Route("GET", "/big",
+               [](Request&) { return Response::Text(200, std::string(4 << 20, 'b')); });
+  server.Route(
+      "GET", "/big-blocking",
+      [](Request&) { return Response::Text(200, std::string(4 << 20, 'b')); }, Blocking());
+  ASSERT_TRUE(server.Start().ok());
+  for (int i = 0; i < 4; ++i) {
+    RawConnection c(server.port());
+    // Leaves without reading: the server's writes fail with EPIPE / ECONNRESET, which must
+    // neither raise SIGPIPE (it would end this test binary) nor leak the connection.
+    c.Send(i % 2 == 0 ? "GET /big HTTP/1.1\r\nHost: h\r\n\r\n"
+                      : "GET /big-blocking HTTP/1.1\r\nHost: h\r\n\r\n");
+  }
+  HttpClient client("127.0.0.1", server.port());
+  EXPECT_EQ(client.Get("/hello")->body, "hello");
+  for (int i = 0; i < 500 && server.open_connections() > 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(server.open_connections(), 1);
+}
+
 TEST(HttpServerTest, NotFoundMethodNotAllowedAndHead) {
   HttpServer server(SmallOptions());
   AddRoutes(server);
