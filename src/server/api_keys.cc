@@ -82,10 +82,12 @@ bool FromHex(std::string_view hex, uint8_t* out) {
   return true;
 }
 
-bool LooksLikeKeyId(std::string_view s) {
+// 16 hex digits; upper case too when `any_case` (what a person may type), else only the
+// lower case that ids are stored in.
+bool LooksLikeKeyId(std::string_view s, bool any_case = true) {
   if (s.size() != 2 * kIdBytes) return false;
   for (char c : s) {
-    if (LowerHexValue(static_cast<char>(c | 0x20)) < 0) return false;
+    if (LowerHexValue(c) < 0 && !(any_case && c >= 'A' && c <= 'F')) return false;
   }
   return true;
 }
@@ -154,7 +156,7 @@ Result<CachedKey> ReadRow(const Stmt& row, const std::string& path) {
   Result<Role> role = ParseRole(row.Text(2));
   std::string salt = row.Text(6);
   std::string hash = row.Text(7);
-  if (!role.ok() || !LooksLikeKeyId(key.info.key_id) || salt.size() != kSaltBytes ||
+  if (!role.ok() || !LooksLikeKeyId(key.info.key_id, false) || salt.size() != kSaltBytes ||
       hash.size() != kHashBytes) {
     return Status::CorruptData(fmt::format(
         "SQLite store {}: api_keys row for key '{}' is malformed", path, key.info.key_id));
@@ -262,7 +264,9 @@ class SqliteKeyStore final : public KeyStore {
     const bool by_id = LooksLikeKeyId(id_or_name);
     std::string lookup(id_or_name);
     if (by_id) {
-      for (char& c : lookup) c = static_cast<char>(c | 0x20);  // ids are stored lower-case
+      for (char& c : lookup) {
+        if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');  // stored lower-case
+      }
     }
     ApiKeyInfo info;
     std::lock_guard<std::mutex> lock(db_mu_);

@@ -186,9 +186,10 @@ TEST_F(ApiKeysTest, CreateValidatesItsInput) {
   EXPECT_EQ(code_of(Role::kHasher, "nan", std::nan(""), "t"), StatusCode::kInvalidArgument);
   EXPECT_EQ(code_of(Role::kHasher, "noactor", 0, ""), StatusCode::kInvalidArgument);
   EXPECT_EQ(code_of(Role::kHasher, "zero-rate", 0, "t"), StatusCode::kOk);
+  EXPECT_EQ(code_of(Role::kHasher, "0123456789abcdeg", 0, "t"), StatusCode::kOk);  // not hex
   Result<std::vector<ApiKeyInfo>> keys = store_->List();
   ASSERT_TRUE(keys.ok());
-  EXPECT_EQ(keys->size(), 2u);  // the rejected ones left nothing behind
+  EXPECT_EQ(keys->size(), 3u);  // the rejected ones left nothing behind
 }
 
 TEST_F(ApiKeysTest, NamesAreUniqueAmongActiveKeysOnly) {
