@@ -232,6 +232,30 @@ TEST(HttpServerTest, ClientsThatLeaveMidAnswerDoNotHurtTheServer) {
   EXPECT_EQ(server.open_connections(), 1);
 }
 
+TEST(HttpServerTest, AClientThatStopsReadingIsCutAfterTheWriteTimeout) {
+  ServerOptions o = SmallOptions();
+  o.write_timeout_ms = 100;
+  HttpServer server(o);
+  std::atomic<bool> served{false};
+  const size_t size = 16 << 20;  // more than loopback socket buffers hold
+  server.Route("GET", "/huge", [&](Request&) {
+    served.store(true);
+    return Response::Text(200, std::string(size, 'h'));
+  });
+  ASSERT_TRUE(server.Start().ok());
+  RawConnection c(server.port());
+  c.Send("GET /huge HTTP/1.1\r\nHost: h\r\n\r\n");  // and do not read for now
+  for (int i = 0; i < 1000 && !served.load(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(served.load());
+  for (int i = 0; i < 1000 && server.open_connections() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(server.open_connections(), 0);
+  EXPECT_LT(c.ReadToEof().size(), size);  // the answer was cut, not finished
+}
+
 TEST(HttpServerTest, NotFoundMethodNotAllowedAndHead) {
   HttpServer server(SmallOptions());
   AddRoutes(server);
