@@ -513,13 +513,17 @@ Result<BenchData> Store(const Flags& f, int64_t n, bool keep_hashes, const PdqHa
   Result<BenchData> data = BuildOrReuse(b);
   if (data.ok()) {
     fmt::print("store: {} in {:.1f} s, {:.0f} MiB on disk\n",
-               data->reused ? "reused, read back" : "built", data->build_s, data->file_mib);
+               !data->reused ? "built"
+               : keep_hashes ? "reused, hashes read back"
+                             : "reused",
+               data->build_s, data->file_mib);
   }
   return data;
 }
 
 int RunMemory(const Flags& f, const PdqHash& photo) {
   bool ok = true;
+  int64_t prev_n = 0, prev_rss_kib = 0;
   for (int64_t n : {f.n, f.memory_n}) {
     fmt::print("\nmemory with {} hashes\n", n);
     Result<BenchData> data = Store(f, n, false, photo);
@@ -557,9 +561,18 @@ int RunMemory(const Flags& f, const PdqHash& photo) {
     Result<ProcessMemory> m = ReadProcessMemory(server.pid());
     PrintMemory("2 s later", server.pid());
     if (m.ok()) {
-      fmt::print("  {:.1f} bytes resident per hash; {:.2f} GiB\n",
-                 static_cast<double>(m->rss_kib) * 1024 / static_cast<double>(n),
-                 static_cast<double>(m->rss_kib) / (1024.0 * 1024.0));
+      fmt::print("  {:.2f} GiB resident, {:.1f} bytes per hash", m->rss_kib / (1024.0 * 1024.0),
+                 static_cast<double>(m->rss_kib) * 1024 / static_cast<double>(n));
+      // What each further hash costs, free of the fixed part (code, SQLite caches, threads).
+      if (prev_n > 0 && n > prev_n) {
+        fmt::print(
+            "; {:.1f} bytes per hash from {} to {} hashes",
+            static_cast<double>(m->rss_kib - prev_rss_kib) * 1024 / static_cast<double>(n - prev_n),
+            prev_n, n);
+      }
+      fmt::print("\n");
+      prev_n = n;
+      prev_rss_kib = m->rss_kib;
       if (n >= 10'000'000) {
         fmt::print(
             "target (issue 4): RSS with 10M hashes < 2 GiB: {}\n",
