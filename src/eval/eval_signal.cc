@@ -44,6 +44,17 @@ PdqHash HashAt(const Descriptor& d, int index) {
   return hash;
 }
 
+// The fullres record with dihedral hashes, from the memo when another signal made it.
+Result<HashRecord> PdqRecord(const SignalInput& input) {
+  if (input.memo != nullptr && input.memo->pdq.has_value()) return *input.memo->pdq;
+  HashOptions options;
+  options.digests = false;
+  options.dihedral = true;
+  Result<HashRecord> record = HashImageBytes(input.bytes, options);
+  if (input.memo != nullptr) input.memo->pdq = record;
+  return record;
+}
+
 StandardPoint PdqStandardPoint() {
   return StandardPoint{static_cast<double>(kPdqMatchThreshold), kPdqMinQuality,
                        "distance <= 31, quality >= 50"};
@@ -59,9 +70,7 @@ class PdqSignal : public Signal {
   }
   std::optional<StandardPoint> standard_point() const override { return PdqStandardPoint(); }
   Result<Descriptor> Extract(const SignalInput& input) const override {
-    HashOptions options;
-    options.digests = false;
-    WARDEN_ASSIGN_OR_RETURN(HashRecord record, HashImageBytes(input.bytes, options));
+    WARDEN_ASSIGN_OR_RETURN(HashRecord record, PdqRecord(input));
     Descriptor d;
     AppendHash(record.pdq.hash, d.data);
     d.quality = record.pdq.quality;
@@ -83,10 +92,7 @@ class PdqDihedralSignal : public Signal {
   }
   std::optional<StandardPoint> standard_point() const override { return PdqStandardPoint(); }
   Result<Descriptor> Extract(const SignalInput& input) const override {
-    HashOptions options;
-    options.digests = false;
-    options.dihedral = true;
-    WARDEN_ASSIGN_OR_RETURN(HashRecord record, HashImageBytes(input.bytes, options));
+    WARDEN_ASSIGN_OR_RETURN(HashRecord record, PdqRecord(input));
     Descriptor d;
     for (int i = 0; i < kDihedralCount; ++i) AppendHash(record.pdq.dihedral[i], d.data);
     d.quality = record.pdq.quality;

@@ -20,16 +20,26 @@
 #include <string_view>
 #include <vector>
 
+#include "warden/hasher.h"
 #include "warden/image.h"
 #include "warden/status.h"
 
 namespace warden::eval {
 
+// Work several signals of one image can share, filled by the first that needs it: the
+// hasher's fullres record with the dihedral hashes (its plain hash is dihedral[0]), so pdq
+// and pdq_dihedral decode and hash each query once. Used by one thread at a time.
+struct ExtractionMemo {
+  std::optional<Result<HashRecord>> pdq;
+};
+
 // What a signal sees of one image. `bytes` is the whole encoded file. `image` is its decoded
-// pixels (warden's decoders) when the signal's needs_pixels() is true, else null. Not owned.
+// pixels (warden's decoders) when the signal's needs_pixels() is true, else null. `memo` may
+// be null (nothing shared). Not owned.
 struct SignalInput {
   std::span<const uint8_t> bytes;
   const Image* image = nullptr;
+  ExtractionMemo* memo = nullptr;
 };
 
 // An opaque descriptor; only the signal that made it reads `data`.

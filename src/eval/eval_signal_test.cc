@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <opencv2/core.hpp>
 
 #include "src/eval/cv_image.h"
@@ -72,6 +74,29 @@ TEST(EvalSignalTest, PdqAndDihedral) {
   EXPECT_EQ((*dih)->Score(d, d), 0);
   EXPECT_LE((*dih)->Score(dr, d), 31);  // one of the eight turns matches (not exactly: 4:3)
   EXPECT_GT((*dih)->Score(dother, d), 40);
+}
+
+// The shared memo computes the dihedral record once; its plain hash must equal the hasher's
+// plain fullres hash, or pdq would not be `warden hash`'s PDQ.
+TEST(EvalSignalTest, MemoGivesTheHashersPlainHash) {
+  auto pdq = MakeSignal("pdq");
+  auto dih = MakeSignal("pdq_dihedral");
+  ASSERT_TRUE(pdq.ok() && dih.ok());
+  const auto bytes = Png(MakeTestPhoto(300, 200, 31));
+  HashOptions options;
+  options.digests = false;
+  auto plain = HashImageBytes(bytes, options);
+  ASSERT_TRUE(plain.ok());
+  ExtractionMemo memo;
+  auto d_dih = (*dih)->Extract(SignalInput{bytes, nullptr, &memo});
+  ASSERT_TRUE(memo.pdq.has_value());
+  auto d_pdq = (*pdq)->Extract(SignalInput{bytes, nullptr, &memo});
+  ASSERT_TRUE(d_dih.ok() && d_pdq.ok());
+  std::vector<uint8_t> want(32);
+  std::memcpy(want.data(), plain->pdq.hash.words.data(), 32);
+  EXPECT_EQ(d_pdq->data, want);
+  EXPECT_EQ(std::vector<uint8_t>(d_dih->data.begin(), d_dih->data.begin() + 32), want);
+  EXPECT_EQ(d_pdq->quality, plain->pdq.quality);
 }
 
 TEST(EvalSignalTest, GarbageIsAnError) {
