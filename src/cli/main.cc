@@ -11,6 +11,7 @@
 
 #include "src/cli/bank_command.h"
 #include "src/cli/compare_command.h"
+#include "src/cli/eval_command.h"
 #include "src/cli/hash_command.h"
 #include "src/cli/keys_command.h"
 #include "src/cli/match_command.h"
@@ -92,6 +93,8 @@ int Run(int argc, char** argv) {
   CLI::App* match_cmd = AddMatchCommand(&app, &match);
   KeysCommandOptions keys;  // src/cli/keys_command.h
   CLI::App* keys_cmd = AddKeysCommand(&app, &keys);
+  EvalCommandOptions eval;  // src/cli/eval_command.h
+  CLI::App* eval_cmd = AddEvalCommand(&app, &eval);
   ServeCommandOptions serve;  // src/cli/serve_command.h
   CLI::App* serve_cmd = AddServeCommand(&app, &serve);
 
@@ -120,6 +123,11 @@ int Run(int argc, char** argv) {
   if (match_cmd->parsed()) return RunMatchCommand(match, stdout, stderr);
   if (keys_cmd->parsed()) return RunKeysCommand(keys, stdout, stderr);
   if (serve_cmd->parsed()) return RunServeCommand(serve);
+  if (eval_cmd->parsed()) {
+    eval.run.progress = ::isatty(STDERR_FILENO) == 1;
+    for (int i = 0; i < argc; ++i) eval.run.command_line += (i ? " " : "") + std::string(argv[i]);
+    return RunEvalCommand(eval, stdout, stderr);
+  }
 
   // The checks above accept only valid names, so these parses cannot fail.
   hash.pipeline = *ParsePipeline(pipeline);
