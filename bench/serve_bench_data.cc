@@ -167,6 +167,24 @@ std::vector<Match> BenchData::BruteForce(const PdqHash& query) const {
   return out;
 }
 
+std::vector<std::vector<Match>> BenchData::BruteForceMany(
+    const std::vector<PdqHash>& queries) const {
+  WARDEN_CHECK(!hashes.empty());
+  constexpr size_t kBlock = 4096;  // 128 KiB of hashes: stays in L2 across the queries
+  std::vector<std::vector<Match>> out(queries.size());
+  for (size_t start = 0; start < hashes.size(); start += kBlock) {
+    size_t end = std::min(hashes.size(), start + kBlock);
+    for (size_t q = 0; q < queries.size(); ++q) {
+      for (size_t i = start; i < end; ++i) {
+        int d = HammingDistance(queries[q], hashes[i]);
+        if (d <= kPdqMatchThreshold) out[q].push_back({ids[i], d});
+      }
+    }
+  }
+  for (auto& m : out) std::sort(m.begin(), m.end());
+  return out;
+}
+
 Result<BenchData> BuildOrReuse(const BuildOptions& o) {
   BenchData data;
   data.photo_hash = o.photo_hash;

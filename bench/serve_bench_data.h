@@ -44,6 +44,9 @@ struct BenchData {
   // Every stored hash (the photo included) within kPdqMatchThreshold (inclusive) of `query`,
   // by a plain popcount scan over `hashes`; sorted. REQUIRES: hashes were kept.
   std::vector<Match> BruteForce(const PdqHash& query) const;
+  // BruteForce for many queries at once, the same answers; the hashes are scanned in blocks
+  // that stay in cache while every query meets them, so the scan is not memory-bound.
+  std::vector<std::vector<Match>> BruteForceMany(const std::vector<PdqHash>& queries) const;
 };
 
 struct BuildOptions {
