@@ -255,7 +255,7 @@ std::vector<ServeSetting> BuildSettings() {
                             &C::rate_burst_s, 0, 3600));
   s.push_back(ListSetting("url_allow_list",
                           "hosts, addresses or CIDR ranges images may be fetched from, "
-                          "comma-separated (empty: URL fetching is off)",
+                          "comma-separated, even if private or loopback (public addresses need no entry)",
                           &C::url_allow_list));
   s.push_back(Int64Setting("fetch_max_bytes",
                            "largest fetched image in bytes; k, m, g suffixes mean KiB, MiB, GiB",
