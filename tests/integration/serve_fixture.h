@@ -151,6 +151,8 @@ class ServeEnv {
   void ResetClient();
 
  private:
+  bool MakeRoleKeys();
+
   std::string dir_;
   std::string db_;
   std::map<std::string, std::string> keys_;

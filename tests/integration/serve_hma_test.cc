@@ -184,25 +184,46 @@ TEST_F(ServeHmaTest, LookupAndRawLookupByHash) {
   EXPECT_EQ(ErrorCode(bad), "malformed_hash") << bad.body;
 }
 
+// An upload or URL lookup answers one object per signal type hashed from the image: "pdq" as in
+// HMA, and (Warden) "md5" etc. for exact copies.
+void ExpectPerSignalType(const Json& j, const Json& want_pdq) {
+  ASSERT_TRUE(j.is_object()) << j.dump();
+  ASSERT_TRUE(j.contains("pdq")) << j.dump();
+  EXPECT_EQ(j["pdq"], want_pdq) << j.dump();
+  for (const auto& [type, banks] : j.items()) {
+    EXPECT_TRUE(type == "pdq" || type == "md5" || type == "sha1" || type == "sha256") << type;
+    EXPECT_TRUE(banks.is_object()) << j.dump();
+  }
+}
+
 TEST_F(ServeHmaTest, LookupByUploadAndUrl) {
   CreateBank("HMA_IMAGES");
   const int64_t id = AddSignal("HMA_IMAGES", {{"pdq", ManifestPdq(kOrig)}});
   ClientResponse r =
       env_->Upload("/m/lookup", Key("matcher"), "photo", ReadFileBytes(TestImagePath(kOrig)));
   ASSERT_EQ(r.status, 200) << r.body;
-  const Json want = Json::parse(R"({"pdq": {"HMA_IMAGES": [{"bank_content_id": )" +
-                                std::to_string(id) + R"(, "distance": "0"}]}})");
-  EXPECT_EQ(ParseJson(r.body), want) << r.body;
-  Json u = env_->CallJson(200, "GET", "/m/lookup?url=" + Q(host_->Url("/orig.jpg")),
-                          Key("matcher"));
-  EXPECT_EQ(u, want);
-  // An image that matches nothing: {"pdq": {}}.
+  const Json want = Json::parse(R"({"HMA_IMAGES": [{"bank_content_id": )" + std::to_string(id) +
+                                R"(, "distance": "0"}]})");
+  ExpectPerSignalType(ParseJson(r.body), want);
+  ExpectPerSignalType(
+      env_->CallJson(200, "GET", "/m/lookup?url=" + Q(host_->Url("/orig.jpg")), Key("matcher")),
+      want);
+  // An image whose PDQ matches nothing: {"pdq": {}}.
   r = env_->Upload("/m/lookup", Key("matcher"), "photo", ReadFileBytes(TestImagePath(kWee)));
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(ParseJson(r.body), Json({{"pdq", Json::object()}})) << r.body;
+  ExpectPerSignalType(ParseJson(r.body), Json::object());
   r = env_->Upload("/m/lookup?banks=HMA_IMAGES", Key("matcher"), "photo",
                    ReadFileBytes(TestImagePath(kOrig)));
-  EXPECT_EQ(ParseJson(r.body), want) << r.body;
+  ExpectPerSignalType(ParseJson(r.body), want);
+  // The image's MD5 held by a bank matches under "md5".
+  const int64_t md5_id = AddSignal("HMA_IMAGES", {{"md5", kWeeMd5}});
+  r = env_->Upload("/m/lookup?banks=HMA_IMAGES", Key("matcher"), "photo",
+                   ReadFileBytes(TestImagePath(kWee)));
+  Json j = ParseJson(r.body);
+  ExpectPerSignalType(j, Json::object());
+  EXPECT_EQ(j["md5"], Json::parse(R"({"HMA_IMAGES": [{"bank_content_id": )" +
+                                  std::to_string(md5_id) + R"(, "distance": "0"}]})"))
+      << r.body;
 }
 
 TEST_F(ServeHmaTest, Compare) {
@@ -375,7 +396,8 @@ TEST_F(ServeHmaTest, ContentAddGetDisableDelete) {
            j["HMA_CONTENT"][0].value("bank_content_id", int64_t{-1}) == id;
   };
   auto raw_has = [&](const std::string& hex) {
-    for (const Json& m : RawLookup(hex, false)["matches"]) {
+    Json raw = RawLookup(hex, false);
+    for (const Json& m : raw["matches"]) {
       if (m.is_number_integer() && m.get<int64_t>() == id) return true;
     }
     return false;

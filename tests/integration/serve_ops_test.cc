@@ -320,14 +320,14 @@ TEST(ServeOpsTest, SigtermDrainsARequestInFlightAndExitsZero) {
 TEST(ServeOpsTest, SettingsFromConfigFileAndEnvironment) {
   ServeEnv env("config");
   const std::string config = WriteFile(env.dir() + "/serve.conf",
-                                       "# test config\nmetrics_public = true\nmax_body_bytes = 5000\n");
+                                       "# test config\nmetrics_public = true\nmax_body_bytes = 20000\n");
   ServeOptions options = WithArgs({"--config", config});
   options.env = {{"WARDEN_MAX_PIXELS", "1000"}};
   ASSERT_TRUE(env.Start(options));
   EXPECT_EQ(env.Call("GET", "/metrics", "").status, 200) << "metrics_public from the file";
   RawExchange x = SendRawBytes(env.port(),
                                "POST /v1/hash HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
-                                   env.key("hasher") + "\r\nContent-Length: 5001\r\n\r\n",
+                                   env.key("hasher") + "\r\nContent-Length: 20001\r\n\r\n",
                                10'000);
   EXPECT_EQ(RawStatus(x.received), 413) << "max_body_bytes from the file: " << x.received;
   // wee.jpg: 34x42 = 1428 pixels, over WARDEN_MAX_PIXELS=1000.

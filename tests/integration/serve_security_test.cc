@@ -357,11 +357,14 @@ TEST_F(ServeLimitsTest, ImageTooLargeAndNotAnImage) {
         // A JPEG cut in half.
         env_->Call("POST", "/v1/hash", Key("hasher"),
                    ReadFileBytes(TestImagePath("bridge-mods/square-512x512.jpg")).substr(0, 40000),
-                   "image/jpeg"),
-        env_->Call("POST", "/v1/hash", Key("hasher"), "", "image/jpeg")}) {
+                   "image/jpeg")}) {
     EXPECT_EQ(r.status, 400) << r.body;
     EXPECT_EQ(ErrorCode(r), "not_an_image") << r.body;
   }
+  // No image at all: a missing parameter.
+  ClientResponse empty = env_->Call("POST", "/v1/hash", Key("hasher"), "", "image/jpeg");
+  EXPECT_EQ(empty.status, 400) << empty.body;
+  EXPECT_EQ(ErrorCode(empty), "bad_request") << empty.body;
   // The server still answers.
   EXPECT_EQ(env_->Call("GET", "/status/live", "").status, 200);
 }
