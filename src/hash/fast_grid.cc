@@ -3,6 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstddef>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define WARDEN_FAST_GRID_SSE 1
+#endif
 
 namespace warden {
 namespace {
@@ -184,6 +190,7 @@ void VerticalPass(const Sample* in, int width, const AxisPlan& py, float* out) {
   }
 }
 
+#if !WARDEN_FAST_GRID_SSE
 // Then along the 64 rows: grid(i, j) = sum over t of weight(j, t) * row i at (first_j + t).
 // K is the tap count when it is a small constant, so the dot product is fully unrolled.
 template <int K>
@@ -216,7 +223,88 @@ void HorizontalPassAny(const float* in, int width, const AxisPlan& px, float* gr
   }
 }
 
+#endif
+
+#if WARDEN_FAST_GRID_SSE
+// The same sums with 4 rows i per SSE register: the 64 x width rows are transposed first
+// (4x4 register transposes), so the samples a tap reads for rows i..i+3 are adjacent. Each
+// lane computes w[0]*s[0] + w[1]*s[1] + ... in the scalar order, so the grid is bit for bit
+// the scalar one; the outputs of 4 grid columns are transposed back before they are stored.
+void TransposeToColumns(const float* in, int width, float* out) {
+  // out[x * 64 + i] = in[i * width + x]
+  const int w4 = width & ~3;
+  for (int i = 0; i < kGrid; i += 4) {
+    const float* r0 = in + static_cast<size_t>(i) * width;
+    const float* r1 = r0 + width;
+    const float* r2 = r1 + width;
+    const float* r3 = r2 + width;
+    for (int x = 0; x < w4; x += 4) {
+      __m128 a = _mm_loadu_ps(r0 + x), b = _mm_loadu_ps(r1 + x);
+      __m128 c = _mm_loadu_ps(r2 + x), d = _mm_loadu_ps(r3 + x);
+      _MM_TRANSPOSE4_PS(a, b, c, d);
+      float* o = out + static_cast<size_t>(x) * kGrid + i;
+      _mm_storeu_ps(o, a);
+      _mm_storeu_ps(o + kGrid, b);
+      _mm_storeu_ps(o + 2 * kGrid, c);
+      _mm_storeu_ps(o + 3 * kGrid, d);
+    }
+    for (int x = w4; x < width; ++x) {
+      float* o = out + static_cast<size_t>(x) * kGrid + i;
+      o[0] = r0[x];
+      o[1] = r1[x];
+      o[2] = r2[x];
+      o[3] = r3[x];
+    }
+  }
+}
+
+// Grid value (i..i+3, j) from the transposed rows.
+inline __m128 TapSum(const float* columns, const float* w, int first, int k, int i) {
+  const float* s = columns + static_cast<size_t>(first) * kGrid + i;
+  __m128 acc = _mm_mul_ps(_mm_set1_ps(w[0]), _mm_loadu_ps(s));
+  for (int t = 1; t < k; ++t) {
+    acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(w[t]), _mm_loadu_ps(s + t * kGrid)));
+  }
+  return acc;
+}
+
+template <int K>
+void HorizontalPassSse(const float* columns, const AxisPlan& px, float* grid) {
+  const int k = K > 0 ? K : px.k;
+  for (int j = 0; j < kGrid; j += 4) {
+    const float* w0 = px.weights.data() + static_cast<size_t>(j) * k;
+    for (int i = 0; i < kGrid; i += 4) {
+      __m128 a = TapSum(columns, w0, px.first[j], k, i);
+      __m128 b = TapSum(columns, w0 + k, px.first[j + 1], k, i);
+      __m128 c = TapSum(columns, w0 + 2 * k, px.first[j + 2], k, i);
+      __m128 d = TapSum(columns, w0 + 3 * k, px.first[j + 3], k, i);
+      _MM_TRANSPOSE4_PS(a, b, c, d);
+      float* o = grid + i * kGrid + j;
+      _mm_storeu_ps(o, a);
+      _mm_storeu_ps(o + kGrid, b);
+      _mm_storeu_ps(o + 2 * kGrid, c);
+      _mm_storeu_ps(o + 3 * kGrid, d);
+    }
+  }
+}
+#endif
+
 void HorizontalPass(const float* in, int width, const AxisPlan& px, float* grid) {
+#if WARDEN_FAST_GRID_SSE
+  thread_local std::vector<float> columns;
+  columns.resize(static_cast<size_t>(width) * kGrid);
+  TransposeToColumns(in, width, columns.data());
+  switch (px.k) {
+    case 2:
+      return HorizontalPassSse<2>(columns.data(), px, grid);
+    case 3:
+      return HorizontalPassSse<3>(columns.data(), px, grid);
+    case 4:
+      return HorizontalPassSse<4>(columns.data(), px, grid);
+    default:
+      return HorizontalPassSse<0>(columns.data(), px, grid);
+  }
+#else
   switch (px.k) {
     case 1:
       return HorizontalPassFixed<1>(in, width, px, grid);
@@ -233,6 +321,7 @@ void HorizontalPass(const float* in, int width, const AxisPlan& px, float* grid)
     default:
       return HorizontalPassAny(in, width, px, grid);
   }
+#endif
 }
 
 }  // namespace

@@ -13,8 +13,9 @@
 // photos, whatever the scale (docs/performance.md); this grid keeps 99.5% within 10.
 //
 // The two passes run down the columns first (64 weighted sums of whole rows, vectorised, reading
-// the 8-bit samples directly) and then along the 64 resulting rows, each axis with a fixed number
-// of taps per grid value.
+// the 8-bit samples directly) and then along the 64 resulting rows (on x86, 4 rows per SSE
+// register after a transpose; bit for bit the scalar sums), each axis with a fixed number of
+// taps per grid value.
 //
 // Thread safety: reentrant (the per-thread caches are thread_local).
 #ifndef WARDEN_SRC_HASH_FAST_GRID_H_
