@@ -155,14 +155,25 @@ Result<std::vector<Match>> MatchesOfBank(const nlohmann::json& doc, std::string_
 
 }  // namespace
 
+// Appends to out[q] every hash of [begin, end) within the threshold of queries[q]. Cloned for
+// the POPCNT instruction (chosen at run time): without it std::popcount is a dozen ALU steps,
+// and the 1M x 10k reference check would take minutes.
+__attribute__((target_clones("popcnt", "default"))) static void ScanBlock(
+    const PdqHash* hashes, const int64_t* ids, size_t begin, size_t end, const PdqHash* queries,
+    size_t query_count, std::vector<Match>* out) {
+  for (size_t q = 0; q < query_count; ++q) {
+    const PdqHash& query = queries[q];
+    for (size_t i = begin; i < end; ++i) {
+      int d = HammingDistance(query, hashes[i]);
+      if (d <= kPdqMatchThreshold) out[q].push_back({ids[i], d});
+    }
+  }
+}
+
 std::vector<Match> BenchData::BruteForce(const PdqHash& query) const {
   WARDEN_CHECK(!hashes.empty());
   std::vector<Match> out;
-  const size_t n = hashes.size();
-  for (size_t i = 0; i < n; ++i) {
-    int d = HammingDistance(query, hashes[i]);
-    if (d <= kPdqMatchThreshold) out.push_back({ids[i], d});
-  }
+  ScanBlock(hashes.data(), ids.data(), 0, hashes.size(), &query, 1, &out);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -174,12 +185,7 @@ std::vector<std::vector<Match>> BenchData::BruteForceMany(
   std::vector<std::vector<Match>> out(queries.size());
   for (size_t start = 0; start < hashes.size(); start += kBlock) {
     size_t end = std::min(hashes.size(), start + kBlock);
-    for (size_t q = 0; q < queries.size(); ++q) {
-      for (size_t i = start; i < end; ++i) {
-        int d = HammingDistance(queries[q], hashes[i]);
-        if (d <= kPdqMatchThreshold) out[q].push_back({ids[i], d});
-      }
-    }
+    ScanBlock(hashes.data(), ids.data(), start, end, queries.data(), queries.size(), out.data());
   }
   for (auto& m : out) std::sort(m.begin(), m.end());
   return out;
