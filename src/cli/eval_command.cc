@@ -15,7 +15,8 @@ CLI::App* AddEvalCommand(CLI::App* app, EvalCommandOptions* o) {
   const unsigned cores = std::thread::hardware_concurrency();
   o->run.jobs = cores == 0 ? 1 : static_cast<int>(cores);
   cmd->add_option("--corpus", o->run.corpus_dir, "Corpus folder holding manifest.tsv");
-  cmd->add_option("--out", o->run.out_dir, "Folder for results.csv, pairs.csv, summary.md, recall.png");
+  cmd->add_option("--out", o->run.out_dir,
+                  "Folder for results.csv, pairs.csv, summary.md, recall.png");
   cmd->add_option("--pairs", o->run.pairs_path,
                   "corpus-pairs.tsv naming distinct-photos, related-content and derived groups");
   cmd->add_option("--signals", o->signals, "Comma-separated signals (default: all)");

@@ -30,7 +30,7 @@ Result<std::vector<uint8_t>> RenderBarChartPng(const BarChart& chart) {
   cv::Mat img(720, width, CV_8UC3, cv::Scalar::all(255));
   const cv::Scalar ink(40, 40, 40), grid(225, 225, 225);
   // Colour-blind-safe palette (Okabe-Ito), BGR.
-  static const cv::Scalar kColours[] = {{0, 159, 230}, {178, 114, 0},  {115, 158, 0},
+  static const cv::Scalar kColours[] = {{0, 159, 230}, {178, 114, 0},   {115, 158, 0},
                                         {0, 94, 213},  {167, 121, 204}, {233, 180, 86},
                                         {66, 228, 240}};
   const int font = cv::FONT_HERSHEY_SIMPLEX;

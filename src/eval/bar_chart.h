@@ -16,9 +16,9 @@ namespace warden::eval {
 
 struct BarChart {
   std::string title;
-  std::string y_label;                     // e.g. "recall at FPR 1e-4 (%)"
-  std::vector<std::string> groups;         // x axis, e.g. families
-  std::vector<std::string> series;         // legend, e.g. signals
+  std::string y_label;                      // e.g. "recall at FPR 1e-4 (%)"
+  std::vector<std::string> groups;          // x axis, e.g. families
+  std::vector<std::string> series;          // legend, e.g. signals
   std::vector<std::vector<double>> values;  // [group][series], each in 0..1
 };
 

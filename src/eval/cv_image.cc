@@ -67,12 +67,12 @@ Result<std::vector<uint8_t>> EncodePng(const cv::Mat& pixels) {
   out.reserve(rgb.total() * rgb.elemSize() + static_cast<size_t>(rgb.rows) + 1024);
   PngWriter writer;
   writer.out = &out;
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &writer, OnWriteError,
-                                            OnWriteWarning);
+  png_structp png =
+      png_create_write_struct(PNG_LIBPNG_VER_STRING, &writer, OnWriteError, OnWriteWarning);
   if (png == nullptr) return Status::Internal("PNG writer: out of memory");
   png_infop info = png_create_info_struct(png);
-  const bool ok = info != nullptr && WriteRows(png, info, writer, rgb.cols, rgb.rows,
-                                               rgb.channels(), rows.data());
+  const bool ok = info != nullptr &&
+                  WriteRows(png, info, writer, rgb.cols, rgb.rows, rgb.channels(), rows.data());
   png_destroy_write_struct(&png, info != nullptr ? &info : nullptr);
   if (!ok) return Status::Internal("PNG writer: " + writer.error);
   return out;

@@ -136,7 +136,8 @@ Result<std::unique_ptr<Signal>> MakeSignal(std::string_view name) {
     if (name == e.name) return e.make();
   }
   std::string known;
-  for (const SignalEntry& e : kSignalTable) known += (known.empty() ? "" : ", ") + std::string(e.name);
+  for (const SignalEntry& e : kSignalTable)
+    known += (known.empty() ? "" : ", ") + std::string(e.name);
   return Status::InvalidArgument("unknown signal \"" + std::string(name) + "\" (known: " + known +
                                  ")");
 }

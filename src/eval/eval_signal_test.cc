@@ -62,8 +62,8 @@ TEST(EvalSignalTest, PdqAndDihedral) {
                    po = Extract(**pdq, other_bytes);
   EXPECT_GE(p.quality, 50);
   EXPECT_EQ((*pdq)->Score(p, p), 0);
-  EXPECT_GT((*pdq)->Score(pr, p), 60);   // plain PDQ does not see through a quarter turn
-  EXPECT_GT((*pdq)->Score(po, p), 60);   // nor confuses two different pictures
+  EXPECT_GT((*pdq)->Score(pr, p), 60);  // plain PDQ does not see through a quarter turn
+  EXPECT_GT((*pdq)->Score(po, p), 60);  // nor confuses two different pictures
   ASSERT_TRUE((*pdq)->standard_point().has_value());
   EXPECT_EQ((*pdq)->standard_point()->max_distance, 31);
   EXPECT_EQ((*pdq)->standard_point()->min_quality, 50);

@@ -29,8 +29,9 @@ std::string ReadText(const fs::path& p) {
 class EvalSmokeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("warden_eval_smoke_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+    dir_ =
+        fs::temp_directory_path() /
+        ("warden_eval_smoke_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "corpus/img");
     std::ofstream manifest(dir_ / "corpus/manifest.tsv");
@@ -40,7 +41,8 @@ class EvalSmokeTest : public ::testing::Test {
       auto bytes = Encode(MakeTestPhoto(240 + 16 * i, 180, 100 + i), i == 4 ? "png" : "jpeg", 92);
       ASSERT_TRUE(bytes.ok());
       std::ofstream(dir_ / "corpus" / rel, std::ios::binary)
-          .write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+          .write(reinterpret_cast<const char*>(bytes->data()),
+                 static_cast<std::streamsize>(bytes->size()));
       manifest << rel << "\t1\t1\t" << (i < 2 ? 1 : 0) << "\t\n";
     }
     // A smaller copy of photo3: not a reference (distinct=0), only a member of a derived pair.

@@ -61,8 +61,7 @@ namespace {
 // visit(key, tp, fp) with the cumulative counts at threshold = key. kNeverMatches keys are
 // never visited: such a positive matches at no threshold.
 template <typename Visit>
-void WalkThresholds(const ScoreHistogram& positives, const ScoreHistogram& negatives,
-                    Visit visit) {
+void WalkThresholds(const ScoreHistogram& positives, const ScoreHistogram& negatives, Visit visit) {
   auto p = positives.counts().begin();
   auto n = negatives.counts().begin();
   const auto p_end = positives.counts().end();

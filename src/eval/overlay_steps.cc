@@ -13,9 +13,9 @@ namespace warden::eval {
 namespace {
 
 constexpr const char* kPhrases[] = {
-    "WHEN THE WIFI COMES BACK", "MONDAY MOOD",        "NOBODY:",
-    "ME AFTER ONE COFFEE",      "WEEKEND PLANS",      "THIS IS FINE",
-    "SEND THIS TO A FRIEND",    "LOOK AT THIS VIEW",  "BEST DAY EVER",
+    "WHEN THE WIFI COMES BACK", "MONDAY MOOD",       "NOBODY:",
+    "ME AFTER ONE COFFEE",      "WEEKEND PLANS",     "THIS IS FINE",
+    "SEND THIS TO A FRIEND",    "LOOK AT THIS VIEW", "BEST DAY EVER",
 };
 constexpr int kPhraseCount = sizeof(kPhrases) / sizeof(kPhrases[0]);
 
@@ -124,8 +124,8 @@ Step StickerStep(double area_fraction) {
                            static_cast<int>(ry + free_y * (b % 1000) / 999.0));
     const cv::Size axes(std::max(1, static_cast<int>(rx)), std::max(1, static_cast<int>(ry)));
     cv::ellipse(out, centre, axes, 0, 0, 360, cv::Scalar(40, 210, 250), cv::FILLED, cv::LINE_AA);
-    cv::ellipse(out, centre, axes, 0, 0, 360, cv::Scalar(20, 60, 90),
-                std::max(1, axes.width / 20), cv::LINE_AA);
+    cv::ellipse(out, centre, axes, 0, 0, 360, cv::Scalar(20, 60, 90), std::max(1, axes.width / 20),
+                cv::LINE_AA);
     // Eyes and a smile, so it reads as the emoji stickers people put on photos.
     const cv::Size eye(std::max(1, axes.width / 8), std::max(1, axes.height / 5));
     for (int side : {-1, 1}) {
@@ -163,7 +163,8 @@ Step ThornWatermarkStep() {
     const double corr = 0.2 * in.cols / unit.width;
     const double text_h = unit.height * corr;
     cv::Mat alpha = cv::Mat::zeros(in.size(), CV_8UC1);
-    cv::putText(alpha, "TEST", cv::Point(static_cast<int>(text_h), static_cast<int>(in.rows - text_h)),
+    cv::putText(alpha, "TEST",
+                cv::Point(static_cast<int>(text_h), static_cast<int>(in.rows - text_h)),
                 cv::FONT_HERSHEY_SIMPLEX, 5 * corr, cv::Scalar(200), 5);
     cv::Mat out(in.size(), in.type());
     for (int y = 0; y < in.rows; ++y) {
@@ -186,21 +187,24 @@ Step CollageStep() {
     if (ctx.donor != nullptr && !ctx.donor->empty()) {
       // The other photo, scaled to cover the same size and centre-cropped.
       const cv::Mat& d = *ctx.donor;
-      const double k = std::max(static_cast<double>(in.cols) / d.cols,
-                                static_cast<double>(in.rows) / d.rows);
+      const double k =
+          std::max(static_cast<double>(in.cols) / d.cols, static_cast<double>(in.rows) / d.rows);
       cv::Mat scaled;
       cv::resize(d, scaled,
                  cv::Size(std::max(in.cols, static_cast<int>(std::ceil(d.cols * k))),
                           std::max(in.rows, static_cast<int>(std::ceil(d.rows * k)))),
                  0, 0, cv::INTER_AREA);
       other = scaled(cv::Rect((scaled.cols - in.cols) / 2, (scaled.rows - in.rows) / 2, in.cols,
-                              in.rows)).clone();
+                              in.rows))
+                  .clone();
     } else {
       other = cv::Mat(in.size(), CV_8UC3, cv::Scalar::all(128));
     }
     cv::Mat out;
-    if (seed % 2 == 0) cv::hconcat(in, other, out);
-    else cv::hconcat(other, in, out);
+    if (seed % 2 == 0)
+      cv::hconcat(in, other, out);
+    else
+      cv::hconcat(other, in, out);
     SetPixels(s, out);
     return Status::Ok();
   };
@@ -215,8 +219,8 @@ Step ScreenshotStep() {
     const cv::Scalar fg = dark ? cv::Scalar::all(235) : cv::Scalar::all(20);
     cv::Mat out(kH, kW, CV_8UC3, bg);
     // Status bar: clock, signal bars, battery.
-    cv::rectangle(out, cv::Rect(0, 0, kW, kStatus), dark ? cv::Scalar::all(0) : cv::Scalar::all(235),
-                  cv::FILLED);
+    cv::rectangle(out, cv::Rect(0, 0, kW, kStatus),
+                  dark ? cv::Scalar::all(0) : cv::Scalar::all(235), cv::FILLED);
     cv::putText(out, "9:41", cv::Point(28, 48), cv::FONT_HERSHEY_SIMPLEX, 1.0, fg, 2, cv::LINE_AA);
     for (int i = 0; i < 4; ++i) {
       cv::rectangle(out, cv::Rect(560 + i * 12, 48 - 8 * (i + 1), 8, 8 * (i + 1)), fg, cv::FILLED);
@@ -238,7 +242,8 @@ Step ScreenshotStep() {
     cv::rectangle(out, cv::Rect(535, nav_y + 40, 40, 40), icon, 3, cv::LINE_AA);
     // The picture, fitted into the content area with its proportions.
     const int top = kStatus + kHeader, avail_h = nav_y - top;
-    const double k = std::min(static_cast<double>(kW) / in.cols, static_cast<double>(avail_h) / in.rows);
+    const double k =
+        std::min(static_cast<double>(kW) / in.cols, static_cast<double>(avail_h) / in.rows);
     const int w = std::max(1, static_cast<int>(std::lround(in.cols * k)));
     const int h = std::max(1, static_cast<int>(std::lround(in.rows * k)));
     const cv::Rect place((kW - w) / 2, top + (avail_h - h) / 2, w, h);

@@ -14,10 +14,14 @@ namespace warden::eval {
 
 const char* RegenFillName(RegenFill fill) {
   switch (fill) {
-    case RegenFill::kTexture: return "texture";
-    case RegenFill::kShade: return "shade";
-    case RegenFill::kInpaint: return "inpaint";
-    case RegenFill::kSeeded: return "seeded";
+    case RegenFill::kTexture:
+      return "texture";
+    case RegenFill::kShade:
+      return "shade";
+    case RegenFill::kInpaint:
+      return "inpaint";
+    case RegenFill::kSeeded:
+      return "seeded";
   }
   return "?";
 }
@@ -119,10 +123,12 @@ cv::Mat LowPassLuma(const cv::Mat& bgr) {
   cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
   const double s = std::min(1.0, 128.0 / std::max(bgr.cols, bgr.rows));
   cv::resize(grey, small,
-             cv::Size(std::max(1, static_cast<int>(bgr.cols * s)), std::max(1, static_cast<int>(bgr.rows * s))),
+             cv::Size(std::max(1, static_cast<int>(bgr.cols * s)),
+                      std::max(1, static_cast<int>(bgr.rows * s))),
              0, 0, cv::INTER_AREA);
   small.convertTo(small, CV_32F);
-  cv::GaussianBlur(small, blurred, cv::Size(), std::max(1.0, 0.05 * std::max(small.cols, small.rows)));
+  cv::GaussianBlur(small, blurred, cv::Size(),
+                   std::max(1.0, 0.05 * std::max(small.cols, small.rows)));
   cv::resize(blurred, full, bgr.size(), 0, 0, cv::INTER_LINEAR);
   return full;
 }
@@ -172,9 +178,15 @@ cv::Mat FillRegion(const cv::Mat& bgr, const cv::Mat& mask, RegenFill fill, cons
   WARDEN_CHECK(fill != RegenFill::kSeeded && mask.size() == bgr.size() && mask.type() == CV_8UC1);
   cv::Mat replacement;
   switch (fill) {
-    case RegenFill::kTexture: replacement = TextureFill(bgr, mask, donor, seed); break;
-    case RegenFill::kShade: replacement = ShadeFill(bgr, mask, seed); break;
-    default: replacement = InpaintFill(bgr, mask); break;
+    case RegenFill::kTexture:
+      replacement = TextureFill(bgr, mask, donor, seed);
+      break;
+    case RegenFill::kShade:
+      replacement = ShadeFill(bgr, mask, seed);
+      break;
+    default:
+      replacement = InpaintFill(bgr, mask);
+      break;
   }
   // Feather the seam over a few pixels, as editing tools blend their fill.
   cv::Mat alpha;
@@ -225,8 +237,9 @@ std::optional<cv::Rect> FindLargestFace(const cv::Mat& bgr) {
   std::vector<cv::Rect> faces;
   detector->detectMultiScale(small, faces, 1.1, 5, 0, cv::Size(24, 24));
   if (faces.empty()) return std::nullopt;
-  const cv::Rect best = *std::max_element(
-      faces.begin(), faces.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.area() < b.area(); });
+  const cv::Rect best =
+      *std::max_element(faces.begin(), faces.end(),
+                        [](const cv::Rect& a, const cv::Rect& b) { return a.area() < b.area(); });
   return cv::Rect(static_cast<int>(best.x / s), static_cast<int>(best.y / s),
                   static_cast<int>(best.width / s), static_cast<int>(best.height / s));
 }

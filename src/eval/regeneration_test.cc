@@ -80,8 +80,8 @@ TEST(RegenerationTest, FillsChangeOnlyTheMask) {
     cv::dilate(q->mask, outside, cv::Mat(), cv::Point(-1, -1), 6);
     cv::bitwise_not(outside, outside);
     cv::erode(q->mask, inside, cv::Mat(), cv::Point(-1, -1), 6);
-    EXPECT_LT(cv::mean(grey, outside)[0], 8);   // JPEG 75 noise only
-    EXPECT_GT(cv::mean(grey, inside)[0], 12);   // the region really changed
+    EXPECT_LT(cv::mean(grey, outside)[0], 8);  // JPEG 75 noise only
+    EXPECT_GT(cv::mean(grey, inside)[0], 12);  // the region really changed
     // Same seed, same bytes.
     auto again = ApplyTransform(*spec, src, ctx);
     ASSERT_TRUE(again.ok());

@@ -59,7 +59,8 @@ std::vector<size_t> BestFirst(const SignalOutcome& s, const std::vector<RowFigur
   std::vector<size_t> order(s.transforms.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    if (rows[a].recall_fpr4 != rows[b].recall_fpr4) return rows[a].recall_fpr4 > rows[b].recall_fpr4;
+    if (rows[a].recall_fpr4 != rows[b].recall_fpr4)
+      return rows[a].recall_fpr4 > rows[b].recall_fpr4;
     return rows[a].p9999.recall > rows[b].p9999.recall;
   });
   return order;
@@ -112,7 +113,8 @@ Status WriteReports(const EvalResults& r, const std::string& out_dir) {
   std::vector<RowFigures> all_rows;
   std::vector<TransformOutcome> pooled;
   for (size_t s = 0; s < r.signals.size(); ++s) {
-    for (const TransformOutcome& t : r.signals[s].transforms) rows[s].push_back(ComputeRow(r.signals[s], t));
+    for (const TransformOutcome& t : r.signals[s].transforms)
+      rows[s].push_back(ComputeRow(r.signals[s], t));
     pooled.push_back(PoolTransforms(r.signals[s]));
     all_rows.push_back(ComputeRow(r.signals[s], pooled.back()));
   }
@@ -149,11 +151,14 @@ Status WriteReports(const EvalResults& r, const std::string& out_dir) {
 
   // pairs.csv
   std::ostringstream pcsv;
-  pcsv << "signal,group,relation,query,reference,score,match_fpr1e-4,match_fpr1e-3,match_standard\n";
+  pcsv
+      << "signal,group,relation,query,reference,score,match_fpr1e-4,match_fpr1e-3,match_standard\n";
   for (const SignalOutcome& s : r.signals) {
     for (const PairOutcome& p : s.pairs) {
       pcsv << s.name << ',' << p.group << ',' << p.relation << ',' << p.a << ',' << p.b << ','
-           << (p.key == kNeverMatches ? std::string("failed") : Num(static_cast<double>(p.key) * s.resolution * (s.similarity ? -1 : 1)))
+           << (p.key == kNeverMatches
+                   ? std::string("failed")
+                   : Num(static_cast<double>(p.key) * s.resolution * (s.similarity ? -1 : 1)))
            << ',' << p.at_fpr4 << ',' << p.at_fpr3 << ',' << p.at_standard << '\n';
     }
   }
@@ -162,7 +167,8 @@ Status WriteReports(const EvalResults& r, const std::string& out_dir) {
   // Family recall at the FPR 1e-4 threshold: pooled over the family's queries.
   std::vector<std::string> families;
   for (const TransformSpec* t : r.transforms) {
-    if (std::find(families.begin(), families.end(), t->family) == families.end()) families.push_back(t->family);
+    if (std::find(families.begin(), families.end(), t->family) == families.end())
+      families.push_back(t->family);
   }
   BarChart chart;
   chart.title = "warden eval: recall per transform family at FPR 1e-4 (one threshold per signal)";
@@ -189,11 +195,12 @@ Status WriteReports(const EvalResults& r, const std::string& out_dir) {
   std::ostringstream md;
   md << "# warden eval: which copies each signal catches\n\n";
   md << "Run " << r.started_utc << ", " << Num(r.seconds / 60, "%.1f") << " min, seed " << r.seed
-     << ".\n\n```\n" << r.command_line << "\n```\n\n";
+     << ".\n\n```\n"
+     << r.command_line << "\n```\n\n";
   md << "- References: " << r.references << " corpus photos (photo=1, distinct=1).\n";
   md << "- Query sources: " << r.sources << " references (" << r.people_sources
-     << " photos of people, all of them first), " << r.transforms.size() << " transforms: "
-     << r.queries << " queries per signal.\n";
+     << " photos of people, all of them first), " << r.transforms.size()
+     << " transforms: " << r.queries << " queries per signal.\n";
   if (!r.signals.empty()) {
     md << "- Negatives: each query against every reference except its source: "
        << pooled[0].negatives.total() << " pairs per signal; " << r.excluded_pairs
@@ -220,7 +227,9 @@ Status WriteReports(const EvalResults& r, const std::string& out_dir) {
        << Pct(f.recall_fpr3) << " | " << Num(f.micro_ap, "%.3f") << " | " << Pct(f.p90.recall)
        << " | " << (so.standard ? so.standard->label : "-") << " | "
        << (so.standard ? Pct(f.standard_recall) : "-") << " | "
-       << (so.standard ? std::to_string(pooled[s].standard_false) + " (" + Num(f.standard_fpr, "%.2g") + ")" : "-")
+       << (so.standard
+               ? std::to_string(pooled[s].standard_false) + " (" + Num(f.standard_fpr, "%.2g") + ")"
+               : "-")
        << " |\n";
   }
   md << "\nRecall in percent. Signals: ";
@@ -243,7 +252,8 @@ Status WriteReports(const EvalResults& r, const std::string& out_dir) {
     const size_t s = static_cast<size_t>(so - r.signals.data());
     bool any = false;
     std::ostringstream t;
-    t << "\n## `" << name << "` beside Thorn's published PDQ figures\n\nThorn: perception's "
+    t << "\n## `" << name
+      << "` beside Thorn's published PDQ figures\n\nThorn: perception's "
          "benchmark, PDQ recall at 99.99% precision per transform, all categories (3854 "
          "exemplars each). Warden: the same ten transforms and parameters on this corpus.\n\n"
          "| transform | Thorn PDQ | Warden, 99.99% precision (threshold) | Warden, FPR 1e-4 | "
@@ -261,7 +271,8 @@ Status WriteReports(const EvalResults& r, const std::string& out_dir) {
     if (any) md << t.str();
     bool any_regen = false;
     std::ostringstream g;
-    g << "\n## `" << name << "`: regeneration and chains\n\n| transform | recall FPR 1e-4 | "
+    g << "\n## `" << name
+      << "`: regeneration and chains\n\n| transform | recall FPR 1e-4 | "
          "recall FPR 1e-3 | recall 99.99% precision | standard point | description |\n"
          "|---|---|---|---|---|---|\n";
     for (size_t i = 0; i < so->transforms.size(); ++i) {
@@ -269,9 +280,9 @@ Status WriteReports(const EvalResults& r, const std::string& out_dir) {
       if (spec->family != "regeneration" && spec->family != "chains") continue;
       any_regen = true;
       const RowFigures& f = rows[s][i];
-      g << "| " << spec->name << " | " << Pct(f.recall_fpr4) << " | " << Pct(f.recall_fpr3)
-        << " | " << Pct(f.p9999.recall) << " | " << Pct(f.standard_recall) << " | "
-        << spec->description << " |\n";
+      g << "| " << spec->name << " | " << Pct(f.recall_fpr4) << " | " << Pct(f.recall_fpr3) << " | "
+        << Pct(f.p9999.recall) << " | " << Pct(f.standard_recall) << " | " << spec->description
+        << " |\n";
     }
     if (any_regen) md << g.str();
   }
@@ -285,12 +296,11 @@ Status WriteReports(const EvalResults& r, const std::string& out_dir) {
     for (size_t i : BestFirst(so, rows[s])) {
       const TransformOutcome& t = so.transforms[i];
       const RowFigures& f = rows[s][i];
-      md << "| " << t.transform->name << " | " << t.transform->family << " | "
-         << Pct(f.recall_fpr4) << " | " << Pct(f.recall_fpr3) << " | " << Pct(f.p9999.recall)
-         << " (" << Threshold(so, f.p9999.threshold) << ") | " << Num(f.micro_ap, "%.3f")
-         << " | " << Pct(f.p90.recall) << " | " << (so.standard ? Pct(f.standard_recall) : "-")
-         << " | " << (so.standard ? std::to_string(t.standard_false) : "-") << " | "
-         << t.failures << " |\n";
+      md << "| " << t.transform->name << " | " << t.transform->family << " | " << Pct(f.recall_fpr4)
+         << " | " << Pct(f.recall_fpr3) << " | " << Pct(f.p9999.recall) << " ("
+         << Threshold(so, f.p9999.threshold) << ") | " << Num(f.micro_ap, "%.3f") << " | "
+         << Pct(f.p90.recall) << " | " << (so.standard ? Pct(f.standard_recall) : "-") << " | "
+         << (so.standard ? std::to_string(t.standard_false) : "-") << " | " << t.failures << " |\n";
     }
   }
 

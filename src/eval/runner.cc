@@ -135,7 +135,8 @@ Result<EvalResults> RunEval(const EvalOptions& options, std::FILE* err) {
 
   // Every file that needs a descriptor: the references and the pair file's members.
   std::vector<size_t> described = refs;
-  for (const PairGroup& g : groups) described.insert(described.end(), g.members.begin(), g.members.end());
+  for (const PairGroup& g : groups)
+    described.insert(described.end(), g.members.begin(), g.members.end());
   std::sort(described.begin(), described.end());
   described.erase(std::unique(described.begin(), described.end()), described.end());
   std::vector<int> slot_of(corpus.entries.size(), -1);
@@ -143,8 +144,8 @@ Result<EvalResults> RunEval(const EvalOptions& options, std::FILE* err) {
   // descriptors[signal][slot]
   std::vector<std::vector<std::optional<Descriptor>>> descriptors(
       n_sig, std::vector<std::optional<Descriptor>>(described.size()));
-  const bool any_pixels = std::any_of(signals.begin(), signals.end(),
-                                      [](const auto& s) { return s->needs_pixels(); });
+  const bool any_pixels =
+      std::any_of(signals.begin(), signals.end(), [](const auto& s) { return s->needs_pixels(); });
   std::mutex notes_mu;
   auto note = [&](const std::string& text) {
     std::lock_guard<std::mutex> lock(notes_mu);
@@ -191,7 +192,8 @@ Result<EvalResults> RunEval(const EvalOptions& options, std::FILE* err) {
   };
   for (const PairGroup& g : groups) {
     if (g.relation == "distinct-photos") continue;
-    for (size_t a : g.members) for (size_t b : g.members) exclude(a, b);
+    for (size_t a : g.members)
+      for (size_t b : g.members) exclude(a, b);
   }
   {
     std::map<std::string, std::vector<size_t>> dup;
@@ -199,13 +201,15 @@ Result<EvalResults> RunEval(const EvalOptions& options, std::FILE* err) {
       if (!corpus.entries[r].dup_group.empty()) dup[corpus.entries[r].dup_group].push_back(r);
     }
     for (const auto& [name, members] : dup) {
-      for (size_t a : members) for (size_t b : members) exclude(a, b);
+      for (size_t a : members)
+        for (size_t b : members) exclude(a, b);
     }
   }
   for (const auto& e : excluded) results.excluded_pairs += e.size();
   results.excluded_pairs /= 2;
 
-  const std::vector<size_t> sources = SelectQuerySources(corpus, refs, options.queries, options.seed);
+  const std::vector<size_t> sources =
+      SelectQuerySources(corpus, refs, options.queries, options.seed);
   results.references = refs.size();
   results.sources = sources.size();
   for (size_t r : sources) results.people_sources += corpus.entries[refs[r]].people ? 1 : 0;
@@ -245,7 +249,8 @@ Result<EvalResults> RunEval(const EvalOptions& options, std::FILE* err) {
   // Per-worker accumulators, merged at the end: no locking on the hot path.
   auto make_acc = [&] {
     Accumulator acc(n_sig, std::vector<TransformOutcome>(n_tr));
-    for (auto& row : acc) for (size_t t = 0; t < n_tr; ++t) row[t].transform = transforms[t];
+    for (auto& row : acc)
+      for (size_t t = 0; t < n_tr; ++t) row[t].transform = transforms[t];
     return acc;
   };
   std::vector<Accumulator> accs;
@@ -423,11 +428,12 @@ Result<EvalResults> RunEval(const EvalOptions& options, std::FILE* err) {
             p.key = ScoreKey(signal, score);
             p.at_fpr4 = p.key <= so.fpr4.threshold;
             p.at_fpr3 = p.key <= so.fpr3.threshold;
-            p.at_standard = sp && (sp->min_quality < 0 || (da->quality >= sp->min_quality &&
-                                                           db->quality >= sp->min_quality)) &&
-                            (signal.direction() == ScoreDirection::kDistance
-                                 ? score <= sp->max_distance
-                                 : score >= sp->max_distance);
+            p.at_standard =
+                sp &&
+                (sp->min_quality < 0 ||
+                 (da->quality >= sp->min_quality && db->quality >= sp->min_quality)) &&
+                (signal.direction() == ScoreDirection::kDistance ? score <= sp->max_distance
+                                                                 : score >= sp->max_distance);
           }
           so.pairs.push_back(std::move(p));
         }

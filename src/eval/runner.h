@@ -33,9 +33,9 @@ struct EvalOptions {
   size_t queries = 300;              // query sources
   int jobs = 1;                      // worker threads, >= 1
   uint64_t seed = 1;
-  bool save_queries = false;         // write OUT/queries/TRANSFORM/NAME.EXT and masks
-  bool progress = false;             // progress bar with time left on `err`
-  std::string command_line;          // recorded in the summary
+  bool save_queries = false;  // write OUT/queries/TRANSFORM/NAME.EXT and masks
+  bool progress = false;      // progress bar with time left on `err`
+  std::string command_line;   // recorded in the summary
 };
 
 // One signal on one transform.
@@ -45,9 +45,9 @@ struct TransformOutcome {
   uint64_t failures = 0;  // transform or extraction failed: never matches
   ScoreHistogram positives, negatives;
   // At the signal's standard operating point (when it has one):
-  uint64_t standard_hits = 0;          // positives that match
-  uint64_t standard_false = 0;         // negatives that match
-  uint64_t low_quality = 0;            // queries under the quality floor
+  uint64_t standard_hits = 0;   // positives that match
+  uint64_t standard_false = 0;  // negatives that match
+  uint64_t low_quality = 0;     // queries under the quality floor
 };
 
 // A pair named by the pair file, scored with `a` as the query and `b` as the reference.
@@ -72,9 +72,9 @@ struct EvalResults {
   std::vector<SignalOutcome> signals;
   std::vector<const TransformSpec*> transforms;
   size_t references = 0, sources = 0, people_sources = 0, queries = 0;
-  size_t faces_found = 0;      // sources where the Haar cascade found a face
-  bool face_detector = false;  // whether the cascade was available
-  size_t excluded_pairs = 0;   // (reference, reference) pairs kept out of the negatives
+  size_t faces_found = 0;          // sources where the Haar cascade found a face
+  bool face_detector = false;      // whether the cascade was available
+  size_t excluded_pairs = 0;       // (reference, reference) pairs kept out of the negatives
   std::vector<std::string> notes;  // warnings worth a line in the summary
   double seconds = 0;
   std::string started_utc;  // e.g. "2026-11-27 15:40 UTC"

@@ -94,8 +94,8 @@ Step ScaleStep(double sx, double sy, int interpolation) {
     const cv::Size size(Round(in.cols * sx), Round(in.rows * sy));
     // Area averaging is the honest way to shrink (no aliasing); the asked filter to enlarge.
     const bool shrink = size.width <= in.cols && size.height <= in.rows;
-    cv::resize(in, out, size, 0, 0, shrink && interpolation != cv::INTER_CUBIC ? cv::INTER_AREA
-                                                                                 : interpolation);
+    cv::resize(in, out, size, 0, 0,
+               shrink && interpolation != cv::INTER_CUBIC ? cv::INTER_AREA : interpolation);
     return out;
   });
 }
@@ -149,10 +149,17 @@ Step Rotate90Step(int quarter_turns) {
   return PixelStep([quarter_turns](const cv::Mat& in, uint64_t) {
     cv::Mat out;
     switch (((quarter_turns % 4) + 4) % 4) {
-      case 1: cv::rotate(in, out, cv::ROTATE_90_COUNTERCLOCKWISE); break;
-      case 2: cv::rotate(in, out, cv::ROTATE_180); break;
-      case 3: cv::rotate(in, out, cv::ROTATE_90_CLOCKWISE); break;
-      default: out = in.clone();
+      case 1:
+        cv::rotate(in, out, cv::ROTATE_90_COUNTERCLOCKWISE);
+        break;
+      case 2:
+        cv::rotate(in, out, cv::ROTATE_180);
+        break;
+      case 3:
+        cv::rotate(in, out, cv::ROTATE_90_CLOCKWISE);
+        break;
+      default:
+        out = in.clone();
     }
     return out;
   });
@@ -192,14 +199,26 @@ Step PerspectiveStep(double fraction) {
     cv::Point2f dst[4] = {src[0], src[1], src[2], src[3]};
     const float dx = static_cast<float>(fraction) * w, dy = static_cast<float>(fraction) * h;
     switch (seed % 4) {  // which edge recedes, as if the camera tilted that way
-      case 0: dst[0].x += dx; dst[1].x -= dx; break;  // top
-      case 1: dst[3].x += dx; dst[2].x -= dx; break;  // bottom
-      case 2: dst[0].y += dy; dst[3].y -= dy; break;  // left
-      default: dst[1].y += dy; dst[2].y -= dy; break; // right
+      case 0:
+        dst[0].x += dx;
+        dst[1].x -= dx;
+        break;  // top
+      case 1:
+        dst[3].x += dx;
+        dst[2].x -= dx;
+        break;  // bottom
+      case 2:
+        dst[0].y += dy;
+        dst[3].y -= dy;
+        break;  // left
+      default:
+        dst[1].y += dy;
+        dst[2].y -= dy;
+        break;  // right
     }
     cv::Mat out;
-    cv::warpPerspective(in, out, cv::getPerspectiveTransform(src, dst), in.size(),
-                        cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar());
+    cv::warpPerspective(in, out, cv::getPerspectiveTransform(src, dst), in.size(), cv::INTER_LINEAR,
+                        cv::BORDER_CONSTANT, cv::Scalar());
     return out;
   });
 }
@@ -250,7 +269,8 @@ Step HueStep(double degrees) {
     const int shift = static_cast<int>(std::lround(degrees / 2.0));
     for (int y = 0; y < hsv.rows; ++y) {
       auto* p = hsv.ptr<cv::Vec3b>(y);
-      for (int x = 0; x < hsv.cols; ++x) p[x][0] = static_cast<uint8_t>((p[x][0] + shift + 180) % 180);
+      for (int x = 0; x < hsv.cols; ++x)
+        p[x][0] = static_cast<uint8_t>((p[x][0] + shift + 180) % 180);
     }
     cv::Mat out;
     cv::cvtColor(hsv, out, cv::COLOR_HSV2BGR);
@@ -315,8 +335,10 @@ Step SaltPepperStep(double fraction) {
       const float* pu = u.ptr<float>(y);
       auto* p = out.ptr<cv::Vec3b>(y);
       for (int x = 0; x < out.cols; ++x) {
-        if (pu[x] < fraction / 2) p[x] = cv::Vec3b(0, 0, 0);
-        else if (pu[x] < fraction) p[x] = cv::Vec3b(255, 255, 255);
+        if (pu[x] < fraction / 2)
+          p[x] = cv::Vec3b(0, 0, 0);
+        else if (pu[x] < fraction)
+          p[x] = cv::Vec3b(255, 255, 255);
       }
     }
     return out;

@@ -24,9 +24,9 @@ namespace warden::eval {
 
 // What a transform may use besides the source pixels.
 struct TransformContext {
-  uint64_t seed = 0;                // per (source, transform); every random choice derives from it
-  const cv::Mat* donor = nullptr;   // another corpus photo (BGR) or null; not owned
-  std::optional<cv::Rect> face;     // the largest face in the source, in source pixels
+  uint64_t seed = 0;               // per (source, transform); every random choice derives from it
+  const cv::Mat* donor = nullptr;  // another corpus photo (BGR) or null; not owned
+  std::optional<cv::Rect> face;    // the largest face in the source, in source pixels
 };
 
 // A query in the making.
@@ -73,22 +73,22 @@ Step RotateStep(double degrees, bool cropped);
 Step PerspectiveStep(double fraction);  // one seeded edge pulled in by fraction of its length
 
 // --- colour
-Step GammaStep(double gamma);           // out = 255 (in / 255)^gamma
-Step BrightnessStep(double factor);     // out = in * factor
-Step ContrastStep(double factor);       // out = mean grey + (in - mean grey) * factor
-Step GreyscaleStep();                   // 1-channel result
-Step SaturationStep(double factor);     // out = grey + (in - grey) * factor
-Step HueStep(double degrees);           // hue rotation in HSV
+Step GammaStep(double gamma);        // out = 255 (in / 255)^gamma
+Step BrightnessStep(double factor);  // out = in * factor
+Step ContrastStep(double factor);    // out = mean grey + (in - mean grey) * factor
+Step GreyscaleStep();                // 1-channel result
+Step SaturationStep(double factor);  // out = grey + (in - grey) * factor
+Step HueStep(double degrees);        // hue rotation in HSV
 Step InvertStep();
 
 // --- filters
 Step GaussianBlurStep(double sigma);
 Step MedianStep(int kernel);
-Step SharpenStep();                         // unsharp mask, sigma 1.5, amount 1
+Step SharpenStep();                              // unsharp mask, sigma 1.5, amount 1
 Step NoiseStep(double sigma, bool per_channel);  // additive Gaussian noise
-Step SaltPepperStep(double fraction);       // fraction of pixels set to black or white
-Step VignetteStep();                        // radial darkening to 50% in the corners
-Step ThornVignetteStep();                   // Thorn: Gaussian window, sigma half each side
+Step SaltPepperStep(double fraction);            // fraction of pixels set to black or white
+Step VignetteStep();                             // radial darkening to 50% in the corners
+Step ThornVignetteStep();                        // Thorn: Gaussian window, sigma half each side
 
 // --- borders
 enum class PadFill { kWhite, kBlack, kBlurred };
@@ -97,13 +97,13 @@ Step PadStep(double fraction, PadFill fill);
 Step PadTopBottomStep(double fraction);  // Thorn's pad0.2: black, above and below only
 
 // --- overlays and embedding (overlay_steps.cc)
-Step CaptionStep();          // a white bar of 20% of the height on top with black text
-Step TextLinesStep();        // three lines of large outlined text across the picture
+Step CaptionStep();                      // a white bar of 20% of the height on top with black text
+Step TextLinesStep();                    // three lines of large outlined text across the picture
 Step StickerStep(double area_fraction);  // a cartoon face sticker over that share of the area
-Step WatermarkStep();        // semi-transparent white text across the centre
-Step ThornWatermarkStep();   // Thorn: "TEST" in black at alpha 200/255, 20% of the width
-Step CollageStep();          // side by side with the donor photo (or a grey panel)
-Step ScreenshotStep();       // inside a 720x1560 phone screen with status and navigation bars
+Step WatermarkStep();                    // semi-transparent white text across the centre
+Step ThornWatermarkStep();  // Thorn: "TEST" in black at alpha 200/255, 20% of the width
+Step CollageStep();         // side by side with the donor photo (or a grey panel)
+Step ScreenshotStep();      // inside a 720x1560 phone screen with status and navigation bars
 
 // --- regeneration (regeneration.cc)
 enum class RegenFill { kTexture, kShade, kInpaint, kSeeded };

@@ -19,9 +19,9 @@ std::vector<TransformSpec> BuildTable() {
                   std::vector<Step> steps) {
     t.push_back({std::move(name), std::move(family), std::move(description), std::move(steps)});
   };
-  const std::string enc = "re-encode", rs = "resize", cr = "crop", geo = "geometry",
-                    col = "colour", fil = "filter", ov = "overlay", emb = "border-embed",
-                    reg = "regeneration", ch = "chains", th = "thorn";
+  const std::string enc = "re-encode", rs = "resize", cr = "crop", geo = "geometry", col = "colour",
+                    fil = "filter", ov = "overlay", emb = "border-embed", reg = "regeneration",
+                    ch = "chains", th = "thorn";
 
   for (int q : {90, 70, 50, 30}) {
     add("jpeg" + std::to_string(q), enc, "JPEG quality " + std::to_string(q),
@@ -88,8 +88,10 @@ std::vector<TransformSpec> BuildTable() {
   for (int pct : {10, 20}) {
     const double f = pct / 100.0;
     const std::string p = std::to_string(pct);
-    add("pad" + p + "_white", emb, "pad " + p + "% each side, white", {PadStep(f, PadFill::kWhite)});
-    add("pad" + p + "_black", emb, "pad " + p + "% each side, black", {PadStep(f, PadFill::kBlack)});
+    add("pad" + p + "_white", emb, "pad " + p + "% each side, white",
+        {PadStep(f, PadFill::kWhite)});
+    add("pad" + p + "_black", emb, "pad " + p + "% each side, black",
+        {PadStep(f, PadFill::kBlack)});
     add("pad" + p + "_blurred", emb, "pad " + p + "% each side, blurred copy",
         {PadStep(f, PadFill::kBlurred)});
   }
@@ -106,7 +108,8 @@ std::vector<TransformSpec> BuildTable() {
     }
   }
 
-  add("chain_regen40_crop80_jpeg60", ch, "regeneration 40% (seeded fill), JPEG 75, crop 80%, JPEG 60",
+  add("chain_regen40_crop80_jpeg60", ch,
+      "regeneration 40% (seeded fill), JPEG 75, crop 80%, JPEG 60",
       {RegenerationStep(RegenFill::kSeeded, 0.4), EncodeStep("jpeg", 75), CropAreaStep(0.8, true),
        EncodeStep("jpeg", 60)});
   add("chain_regen40_screenshot", ch, "regeneration 40% (seeded fill), JPEG 75, screenshot",
@@ -134,7 +137,8 @@ std::vector<TransformSpec> BuildTable() {
       {NoiseStep(0.2 * 255, false)});
   add("thorn_rotate4", th, "Thorn: rotate 4 degrees, same canvas, black corners",
       {RotateStep(4, false)});
-  add("thorn_resize0.5", th, "Thorn: resize to 0.5 (bicubic)", {ScaleStep(0.5, 0.5, cv::INTER_CUBIC)});
+  add("thorn_resize0.5", th, "Thorn: resize to 0.5 (bicubic)",
+      {ScaleStep(0.5, 0.5, cv::INTER_CUBIC)});
   return t;
 }
 
