@@ -232,9 +232,10 @@ Status WriteReports(const EvalResults& r, const std::string& out_dir) {
                : "-")
        << " |\n";
   }
-  md << "\nRecall in percent. Signals: ";
-  for (const SignalOutcome& so : r.signals) md << "`" << so.name << "` " << so.description << "; ";
-  md << "\n\n## Recall per family at FPR 1e-4 (recall.png)\n\n| family |";
+  md << "\nRecall in percent. Signals:\n\n";
+  for (const SignalOutcome& so : r.signals)
+    md << "- `" << so.name << "`: " << so.description << "\n";
+  md << "\n## Recall per family at FPR 1e-4 (recall.png)\n\n| family |";
   for (const SignalOutcome& so : r.signals) md << ' ' << so.name << " |";
   md << "\n|---|";
   for (size_t s = 0; s < r.signals.size(); ++s) md << "---|";
