@@ -176,7 +176,7 @@ Result<std::vector<const TransformSpec*>> SelectTransforms(std::string_view list
     }
     if (!found) {
       return Status::InvalidArgument("unknown transform or family \"" + item +
-                                     "\" (see `warden eval --list-transforms`)");
+                                     "\" (see `warden eval --list`)");
     }
   }
   if (!any) return Status::InvalidArgument("no transforms selected");
