@@ -210,8 +210,9 @@ Result<LoadResult> MeasuredLoad(LoadOptions options, const Target& target,
       Result<double> cpu = ProcessCpuSeconds(pid);
       *out = cpu.ok() ? *cpu : 0;
     };
-    options.on_window_start = [&] { sample(&cpu0); };
-    options.on_window_end = [&] { sample(&cpu1); };
+    // `sample` by value: these outlive this block.
+    options.on_window_start = [sample, &cpu0] { sample(&cpu0); };
+    options.on_window_end = [sample, &cpu1] { sample(&cpu1); };
   }
   Result<LoadResult> r = RunLoad(options, requests, observer);
   *server_cpu_s = cpu1 - cpu0;
