@@ -58,21 +58,24 @@ double ThreadCpuSeconds() {
 
 // Median over `rounds` of the CPU seconds one call of `op` takes; each round repeats `op`
 // until it has used min_time / rounds seconds.
+// CPU seconds per call of `op`, calling it for at least round_s of thread CPU time.
+double TimeOneRound(double round_s, const std::function<void()>& op) {
+  const double start = ThreadCpuSeconds();
+  double now = start;
+  long n = 0;
+  do {
+    op();
+    ++n;
+    now = ThreadCpuSeconds();
+  } while (now - start < round_s);
+  return (now - start) / static_cast<double>(n);
+}
+
 double MedianSecondsPerOp(const Settings& settings, const std::function<void()>& op) {
   op();  // warm caches and allocator
   const double round_s = settings.min_time_s / settings.rounds;
   std::vector<double> per_op;
-  for (int r = 0; r < settings.rounds; ++r) {
-    const double start = ThreadCpuSeconds();
-    double now = start;
-    long n = 0;
-    do {
-      op();
-      ++n;
-      now = ThreadCpuSeconds();
-    } while (now - start < round_s);
-    per_op.push_back((now - start) / static_cast<double>(n));
-  }
+  for (int r = 0; r < settings.rounds; ++r) per_op.push_back(TimeOneRound(round_s, op));
   std::sort(per_op.begin(), per_op.end());
   return per_op[per_op.size() / 2];
 }
@@ -85,21 +88,10 @@ double MedianInterleavedRatio(const Settings& settings, const std::function<void
   a();
   b();
   const double round_s = settings.min_time_s / settings.rounds;
-  auto time_one = [round_s](const std::function<void()>& op) {
-    const double start = ThreadCpuSeconds();
-    double now = start;
-    long n = 0;
-    do {
-      op();
-      ++n;
-      now = ThreadCpuSeconds();
-    } while (now - start < round_s);
-    return (now - start) / static_cast<double>(n);
-  };
   std::vector<double> ratios;
   for (int r = 0; r < settings.rounds; ++r) {
-    const double ta = time_one(a);
-    const double tb = time_one(b);
+    const double ta = TimeOneRound(round_s, a);
+    const double tb = TimeOneRound(round_s, b);
     ratios.push_back(ta / tb);
   }
   std::sort(ratios.begin(), ratios.end());

@@ -343,23 +343,9 @@ void AddHmaRoutes(ServiceContext& ctx) {
           });
   ctx.Add("PUT", "/c/bank/{name}", Access::kCurator, AuditKind::kCuration,
           [c](http::Request& request, CallContext& call) -> http::Response {
-            const std::string& name = request.PathParam("name");
-            Result<json> body = ParseJsonObjectBody(request);
-            if (!body.ok()) return ErrorFromStatus(body.status());
-            if (auto n = body->find("name"); n != body->end() && !n->is_null() &&
-                                             (!n->is_string() || n->get<std::string>() != name)) {
-              return BadRequest("renaming a bank is not supported");
-            }
-            Result<Bank> bank = c->store->GetBank(name);
-            if (!bank.ok()) return ErrorFromStatus(bank.status(), ErrorDomain::kBank);
-            Result<Bank> changed = BankFromHmaBody(*body, *bank);
-            if (!changed.ok()) return ErrorFromStatus(changed.status());
-            Result<Bank> stored = c->store->UpdateBank(*changed, call.actor());
-            if (!stored.ok()) return ErrorFromStatus(stored.status(), ErrorDomain::kBank);
-            c->AfterWrite();
-            call.outcome = "updated";
-            call.detail = fmt::format(R"({{"bank":"{}"}})", name);
-            return JsonResponse(HmaBankJson(*stored));
+            http::Response error;
+            std::optional<Bank> stored = c->UpdateBankFromRequest(request, call, BankFromHmaBody, &error);
+            return stored ? JsonResponse(HmaBankJson(*stored)) : error;
           },
           Blocking());
   ctx.Add("DELETE", "/c/bank/{name}", Access::kCurator, AuditKind::kCuration,

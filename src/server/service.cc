@@ -151,6 +151,42 @@ void ServiceContext::Add(const std::string& method, const std::string& pattern, 
       options);
 }
 
+std::optional<Bank> ServiceContext::UpdateBankFromRequest(
+    const http::Request& request, CallContext& call,
+    const std::function<Result<Bank>(const nlohmann::json& body, Bank bank)>& apply,
+    http::Response* error) {
+  const std::string& name = request.PathParam("name");
+  Result<nlohmann::json> body = ParseJsonObjectBody(request);
+  if (!body.ok()) {
+    *error = ErrorFromStatus(body.status());
+    return std::nullopt;
+  }
+  if (auto n = body->find("name"); n != body->end() && !n->is_null() &&
+                                   (!n->is_string() || n->get<std::string>() != name)) {
+    *error = BadRequest("renaming a bank is not supported");
+    return std::nullopt;
+  }
+  Result<Bank> bank = store->GetBank(name);
+  if (!bank.ok()) {
+    *error = ErrorFromStatus(bank.status(), ErrorDomain::kBank);
+    return std::nullopt;
+  }
+  Result<Bank> changed = apply(*body, *bank);
+  if (!changed.ok()) {
+    *error = ErrorFromStatus(changed.status());
+    return std::nullopt;
+  }
+  Result<Bank> stored = store->UpdateBank(*changed, call.actor());
+  if (!stored.ok()) {
+    *error = ErrorFromStatus(stored.status(), ErrorDomain::kBank);
+    return std::nullopt;
+  }
+  AfterWrite();
+  call.outcome = "updated";
+  call.detail = fmt::format(R"({{"bank":"{}"}})", name);
+  return std::move(*stored);
+}
+
 void ServiceContext::AfterWrite() {
   Result<int64_t> applied = matcher->Refresh();
   if (!applied.ok()) {

@@ -19,6 +19,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "src/http/http_server.h"
 #include "src/http/url_fetcher.h"
 #include "src/server/api_keys.h"
@@ -68,6 +70,15 @@ struct ServiceContext {
   // Registers `handler` at method + pattern behind the guard above.
   void Add(const std::string& method, const std::string& pattern, Access access, AuditKind audit,
            ApiHandler handler, http::RouteOptions options = {});
+
+  // A bank settings change (PUT /c/bank/<name>, PUT /v1/banks/<name>): parses the JSON body,
+  // refuses a rename, lets `apply` read the body onto the current bank, stores it, refreshes
+  // the matcher and fills the audit outcome. Returns the stored bank, or sets *error to the
+  // answer to send (400, 404 unknown_bank, store errors) and returns nullopt.
+  std::optional<Bank> UpdateBankFromRequest(
+      const http::Request& request, CallContext& call,
+      const std::function<Result<Bank>(const nlohmann::json& body, Bank bank)>& apply,
+      http::Response* error);
 
   // After a write through the API: bring the matcher up to date so the next lookup sees it.
   // Errors are logged and counted; the write itself already succeeded.

@@ -277,23 +277,9 @@ void AddBanks(ServiceContext& ctx) {
           });
   ctx.Add("PUT", "/v1/banks/{name}", Access::kCurator, AuditKind::kCuration,
           [c](http::Request& request, CallContext& call) -> http::Response {
-            const std::string& name = request.PathParam("name");
-            Result<json> body = ParseJsonObjectBody(request);
-            if (!body.ok()) return ErrorFromStatus(body.status());
-            if (auto n = body->find("name"); n != body->end() && !n->is_null() &&
-                                             (!n->is_string() || n->get<std::string>() != name)) {
-              return BadRequest("renaming a bank is not supported");
-            }
-            Result<Bank> bank = c->store->GetBank(name);
-            if (!bank.ok()) return ErrorFromStatus(bank.status(), ErrorDomain::kBank);
-            Result<Bank> changed = BankFromBody(*body, *bank);
-            if (!changed.ok()) return ErrorFromStatus(changed.status());
-            Result<Bank> stored = c->store->UpdateBank(*changed, call.actor());
-            if (!stored.ok()) return ErrorFromStatus(stored.status(), ErrorDomain::kBank);
-            c->AfterWrite();
-            call.outcome = "updated";
-            call.detail = BankDetail(name);
-            return BankAnswer(*c, *stored);
+            http::Response error;
+            std::optional<Bank> stored = c->UpdateBankFromRequest(request, call, BankFromBody, &error);
+            return stored ? BankAnswer(*c, *stored) : error;
           },
           Blocking());
   ctx.Add("DELETE", "/v1/banks/{name}", Access::kCurator, AuditKind::kCuration,
