@@ -113,6 +113,25 @@ json ItemToJson(const Item& item) {
               {"disable_until_ms", item.disable_until_ms}};
 }
 
+json BankToJson(const Bank& bank, const BankStats* stats) {
+  json j = {{"name", bank.name},
+            {"description", bank.description},
+            {"enabled", bank.enabled},
+            {"matching_ratio", bank.matching_ratio},
+            {"kind", BankKindName(bank.kind)},
+            {"source", BankSourceName(bank.source)},
+            {"created_at_ms", bank.created_at_ms},
+            {"updated_at_ms", bank.updated_at_ms}};
+  if (stats != nullptr) {
+    j["items"] = stats->items;
+    j["disabled_items"] = stats->disabled_items;
+    json signals = json::object();
+    for (const auto& [type, n] : stats->signals) signals[SignalTypeName(type)] = n;
+    j["signals"] = std::move(signals);
+  }
+  return j;
+}
+
 Result<Item> ItemFromJson(const json& j) {
   if (!j.is_object()) return Status::InvalidArgument("item must be a JSON object");
   Item item;

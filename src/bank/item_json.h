@@ -18,11 +18,17 @@
 #include <nlohmann/json.hpp>
 
 #include "warden/bank.h"
+#include "warden/bank_store.h"
 #include "warden/status.h"
 
 namespace warden {
 
 nlohmann::json ItemToJson(const Item& item);
+
+// A bank's settings as JSON (name, description, enabled, matching_ratio, kind, source,
+// created_at_ms, updated_at_ms); with `stats`, also "items", "disabled_items" and "signals"
+// (count per signal type). Used by `warden bank --format json` and the HTTP API.
+nlohmann::json BankToJson(const Bank& bank, const BankStats* stats = nullptr);
 
 // Reads an item, checking every field's JSON type and the enums; signals go through the
 // import rules (MakeImportSignal). Errors: kInvalidArgument naming the field and the problem.

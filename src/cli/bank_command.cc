@@ -26,24 +26,6 @@ constexpr size_t kQuarantineShown = 20;
 
 std::string Ratio(double r) { return fmt::format("{:g}", r); }
 
-nlohmann::json BankJson(const Bank& bank, const BankStats* stats) {
-  nlohmann::json j = {{"name", bank.name},
-                      {"description", bank.description},
-                      {"enabled", bank.enabled},
-                      {"matching_ratio", bank.matching_ratio},
-                      {"kind", BankKindName(bank.kind)},
-                      {"source", BankSourceName(bank.source)},
-                      {"created_at_ms", bank.created_at_ms},
-                      {"updated_at_ms", bank.updated_at_ms}};
-  if (stats != nullptr) {
-    j["items"] = stats->items;
-    j["disabled_items"] = stats->disabled_items;
-    nlohmann::json signals = nlohmann::json::object();
-    for (const auto& [type, n] : stats->signals) signals[SignalTypeName(type)] = n;
-    j["signals"] = signals;
-  }
-  return j;
-}
 
 std::string SignalCounts(const std::map<SignalType, int64_t>& signals) {
   std::string s;
@@ -81,7 +63,7 @@ Status List(BankStore& store, const BankCommandOptions& o, std::FILE* out) {
     for (const Bank& bank : banks) {
       auto it = stats.by_bank.find(bank.name);
       fmt::print(out, "{}\n",
-                 DumpJson(BankJson(bank, it == stats.by_bank.end() ? nullptr : &it->second)));
+                 DumpJson(BankToJson(bank, it == stats.by_bank.end() ? nullptr : &it->second)));
     }
     return Status::Ok();
   }
@@ -102,7 +84,7 @@ Status Show(BankStore& store, const BankCommandOptions& o, std::FILE* out) {
   WARDEN_ASSIGN_OR_RETURN(StoreStats stats, store.Stats());
   const BankStats& bs = stats.by_bank[bank.name];
   if (o.format == "json") {
-    fmt::print(out, "{}\n", DumpJson(BankJson(bank, &bs)));
+    fmt::print(out, "{}\n", DumpJson(BankToJson(bank, &bs)));
     return Status::Ok();
   }
   fmt::print(out,

@@ -147,25 +147,10 @@ json ProvenanceJson(const Provenance& p) {
           {"member_id", p.member_id}};
 }
 
-json BankJson(const Bank& bank, const BankStats* stats) {
-  json j = {{"name", bank.name},
-            {"description", bank.description},
-            {"enabled", bank.enabled},
-            {"matching_ratio", bank.matching_ratio},
-            {"kind", BankKindName(bank.kind)},
-            {"source", BankSourceName(bank.source)},
-            {"created_at_ms", bank.created_at_ms},
-            {"updated_at_ms", bank.updated_at_ms}};
-  if (stats != nullptr) {
-    j["items"] = stats->items;
-    j["disabled_items"] = stats->disabled_items;
-  }
-  return j;
-}
 
 json HmaBankJson(const Bank& bank) {
   // HMA has one knob, matching_enabled_ratio; a disabled Warden bank reads as ratio 0.
-  json j = BankJson(bank);
+  json j = BankToJson(bank);
   j["matching_enabled_ratio"] = bank.enabled ? bank.matching_ratio : 0.0;
   return j;
 }

@@ -54,9 +54,8 @@ Result<int64_t> ParseItemId(std::string_view text);
 // ---- JSON shapes (docs/api.md) ----
 nlohmann::json ClassificationJson(const Classification& c);
 nlohmann::json ProvenanceJson(const Provenance& p);
-// Warden's full bank object; `stats` adds "items" and "disabled_items" when given.
-nlohmann::json BankJson(const Bank& bank, const BankStats* stats = nullptr);
-// HMA's bank object: {"name", "matching_enabled_ratio"} plus Warden's fields (extra keys).
+// HMA's bank object: {"name", "matching_enabled_ratio"} plus Warden's fields (BankToJson,
+// src/bank/item_json.h).
 nlohmann::json HmaBankJson(const Bank& bank);
 // The /v1 Match object.
 nlohmann::json MatchJson(const Match& m);

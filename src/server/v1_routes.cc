@@ -131,9 +131,9 @@ http::Response BankAnswer(ServiceContext& ctx, const Bank& bank, int status = 20
   Result<StoreStats> stats = ctx.store->Stats();
   if (stats.ok()) {
     auto it = stats->by_bank.find(bank.name);
-    if (it != stats->by_bank.end()) return JsonResponse(BankJson(bank, &it->second), status);
+    if (it != stats->by_bank.end()) return JsonResponse(BankToJson(bank, &it->second), status);
   }
-  return JsonResponse(BankJson(bank), status);
+  return JsonResponse(BankToJson(bank), status);
 }
 
 std::string BankDetail(std::string_view bank) { return fmt::format(R"({{"bank":"{}"}})", bank); }
@@ -248,7 +248,7 @@ void AddBanks(ServiceContext& ctx) {
                 auto it = stats->by_bank.find(b.name);
                 if (it != stats->by_bank.end()) bs = &it->second;
               }
-              out.push_back(BankJson(b, bs));
+              out.push_back(BankToJson(b, bs));
             }
             return JsonResponse({{"banks", std::move(out)}});
           });
