@@ -1,0 +1,131 @@
+// Local features: Warden's second image signal, which recognises the part of an image that
+// was NOT changed (the face, the hair, the room) after crops, borders, rotations, screenshots,
+// overlays or a regenerated body region, where a global hash such as PDQ fails.
+//
+// An image's local features are up to a few hundred keypoints (position, scale, orientation)
+// each with a 256-bit binary descriptor of the patch around it, computed by Warden's own code
+// (no OpenCV), deterministically (the same pixels give the same features on every machine and
+// in WebAssembly). Two images are matched by pairing descriptors and then confirming the pairs
+// with one consistent geometric transform (robust estimation); the decision rests on how much
+// of the query the agreeing pairs cover, not only on how many there are, so two different
+// photos of one face (which share keypoints only on the face) do not match.
+//
+// Stored form ("signal type local"): a versioned byte string of at most kLocalMaxStoredBytes
+// holding at most kLocalStoredKeypoints keypoints (quantised positions, no pixels). A query is
+// extracted with more keypoints (kLocalQueryKeypoints); it is never stored. What the stored
+// form reveals about the image is documented in docs/local-features.md.
+//
+// Thread safety: value types and reentrant functions; nothing here keeps state between calls.
+#ifndef WARDEN_LOCAL_FEATURES_H_
+#define WARDEN_LOCAL_FEATURES_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "warden/image.h"
+#include "warden/status.h"
+
+namespace warden {
+
+// Algorithm name and version stored with every local signal (the store's algorithm columns).
+inline constexpr std::string_view kLocalAlgorithm = "warden-local";
+inline constexpr int kLocalAlgorithmVersion = 1;
+
+inline constexpr int kLocalDescriptorBytes = 32;  // 256-bit binary descriptor
+// The encoded form of a registered (stored) image never exceeds this many bytes.
+inline constexpr size_t kLocalMaxStoredBytes = 4096;
+// Keypoints kept for a registered image, and extracted from a query (queries are not stored,
+// so they may carry more; more query keypoints raise recall at a small cost).
+inline constexpr int kLocalStoredKeypoints = 100;
+inline constexpr int kLocalQueryKeypoints = 500;
+
+struct LocalKeypoint {
+  // Position in the pixel coordinates of the image as stored in its file (Image::source_width
+  // x source_height): 0 <= x < width, 0 <= y < height, pixel centres at +0.5.
+  float x = 0;
+  float y = 0;
+  // Patch size relative to the detector's base level (1 = finest level; 1.2^k at level k).
+  float scale = 1;
+  // Dominant orientation of the patch, radians in [-pi, pi).
+  float angle = 0;
+  // Detector response (corner strength); used to rank keypoints, not stored.
+  float response = 0;
+  std::array<uint8_t, kLocalDescriptorBytes> descriptor{};
+};
+
+struct LocalFeatures {
+  int width = 0;   // the source image's width and height in pixels
+  int height = 0;
+  std::vector<LocalKeypoint> keypoints;  // strongest first after spatial spreading
+};
+
+struct LocalExtractOptions {
+  // At most this many keypoints (kLocalStoredKeypoints for registration, kLocalQueryKeypoints
+  // for a query). 1..2000.
+  int max_keypoints = kLocalStoredKeypoints;
+};
+
+// Extracts local features from decoded pixels (1 or 3 channels; RGB is reduced to luma).
+// Images smaller than 32x32 give no keypoints (not an error). Deterministic.
+// Errors: kInvalidArgument for an empty image, bad channel count or max_keypoints outside 1..2000.
+Result<LocalFeatures> ExtractLocalFeatures(const Image& image, const LocalExtractOptions& options);
+
+// Decodes `bytes` (any format warden reads; JPEG at a DCT-reduced scale when that is enough for
+// the detector's working size) and extracts. Coordinates are in the file's full-size pixels.
+// Errors: the decoder's (kUnsupportedFormat, kCorruptData, kTruncated, kTooLarge), or as above.
+Result<LocalFeatures> ExtractLocalFeaturesFromBytes(std::span<const uint8_t> bytes,
+                                                    const LocalExtractOptions& options,
+                                                    const DecodeOptions& decode = {});
+
+// The stored form: a magic/version header, width, height, then per keypoint its quantised
+// position, scale and angle and its descriptor. REQUIRES features.keypoints.size() <=
+// kLocalStoredKeypoints (so the result is at most kLocalMaxStoredBytes). Deterministic.
+std::vector<uint8_t> EncodeLocalFeatures(const LocalFeatures& features);
+// Parses the stored form. Errors: kCorruptData naming what is wrong (bad magic, unknown
+// version, size not matching the keypoint count, a coordinate outside the image, too many
+// keypoints, more than kLocalMaxStoredBytes).
+Result<LocalFeatures> DecodeLocalFeatures(std::span<const uint8_t> bytes);
+
+// Axis-aligned box in query pixels, x0 <= x1, y0 <= y1.
+struct LocalBox {
+  float x0 = 0;
+  float y0 = 0;
+  float x1 = 0;
+  float y1 = 0;
+};
+
+// The default LocalVerifyOptions::min_score: the operating point calibrated with `warden eval`
+// at a false-positive rate of 1e-4 per pair (docs/eval/summary.md, docs/local-features.md).
+inline constexpr double kLocalDefaultMinScore = 8;
+
+struct LocalVerifyOptions {
+  // Matched iff LocalMatch::score >= min_score.
+  double min_score = kLocalDefaultMinScore;
+};
+
+struct LocalMatch {
+  int tentative = 0;  // descriptor pairs that passed the descriptor tests
+  int inliers = 0;    // pairs consistent with the estimated transform
+  // Fraction (0..1) of the query's area, on a coarse grid, that the inliers cover.
+  double coverage = 0;
+  // The decision score (higher = more shared content in the same geometry); 0 when nothing
+  // agrees. Compared with LocalVerifyOptions::min_score.
+  double score = 0;
+  // query_point = A * reference_point + t, as [a11 a12 t1 a21 a22 t2], in pixels.
+  std::array<double, 6> transform{1, 0, 0, 0, 1, 0};
+  LocalBox query_box;  // bounding box of the inliers in the query's pixels
+  bool matched = false;
+};
+
+// Verifies whether `query` shows content of `reference` in one consistent geometry.
+// Deterministic (a fixed-seed estimator). Cost: tens of microseconds for 500 x 100 keypoints.
+LocalMatch VerifyLocalMatch(const LocalFeatures& query, const LocalFeatures& reference,
+                            const LocalVerifyOptions& options);
+
+}  // namespace warden
+
+#endif  // WARDEN_LOCAL_FEATURES_H_

@@ -1,0 +1,74 @@
+// LocalIndex: finds, among many registered images' local features (warden/local_features.h),
+// the few that a query may derive from, then verifies those geometrically.
+//
+// Two stages. Retrieval: every registered descriptor is filed under short exact substrings of
+// its 256 bits (a multi-table scheme in the spirit of multi-index hashing; table count and key
+// width are chosen and measured in docs/local-features.md), and a query's descriptors vote for
+// the images whose descriptors share a substring and lie within a Hamming radius; the images
+// with the most votes are the candidates. Verification: VerifyLocalMatch against each
+// candidate's features, which the index keeps in memory (compact, as stored).
+//
+// Ids are the caller's (the matcher uses its signal slot ids). Add of an existing id replaces
+// its features; Remove forgets them. No rebuild, ever: both are in place.
+//
+// Thread safety: every method may be called from many threads at once; Search/Candidates
+// share a reader lock, Add/Remove take a writer lock. A write is visible to every search that
+// starts after it returns.
+#ifndef WARDEN_SRC_LOCAL_LOCAL_INDEX_H_
+#define WARDEN_SRC_LOCAL_LOCAL_INDEX_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "warden/local_features.h"
+#include "warden/status.h"
+
+namespace warden {
+
+struct LocalCandidate {
+  uint64_t id = 0;
+  int votes = 0;  // query descriptors that found a near descriptor of this image
+};
+
+struct LocalIndexMatch {
+  uint64_t id = 0;
+  LocalMatch match;  // VerifyLocalMatch(query, registered features of id)
+};
+
+struct LocalSearchOptions {
+  LocalVerifyOptions verify;
+  // Verify at most this many of the best-voted candidates (1..1000).
+  int max_candidates = 32;
+};
+
+class LocalIndex {
+ public:
+  virtual ~LocalIndex() = default;
+
+  // Registers `features` (at most kLocalStoredKeypoints keypoints) under `id`, replacing what
+  // the id had. Errors: kInvalidArgument for too many keypoints or a bad image size.
+  virtual Status Add(uint64_t id, const LocalFeatures& features) = 0;
+  // Forgets `id`. Returns whether it was registered.
+  virtual bool Remove(uint64_t id) = 0;
+  virtual bool Contains(uint64_t id) const = 0;
+
+  // The best-voted registered images for `query`, most votes first (ties: smaller id first),
+  // at most max_candidates of them, none with 0 votes.
+  virtual std::vector<LocalCandidate> Candidates(const LocalFeatures& query,
+                                                 int max_candidates) const = 0;
+  // Candidates, then verification of each: the verified ones whose match.matched is true,
+  // highest score first (ties: smaller id first).
+  virtual std::vector<LocalIndexMatch> Search(const LocalFeatures& query,
+                                              const LocalSearchOptions& options) const = 0;
+
+  virtual size_t size() const = 0;          // registered images
+  virtual size_t memory_bytes() const = 0;  // heap bytes held (approximate)
+};
+
+std::unique_ptr<LocalIndex> NewLocalIndex();
+
+}  // namespace warden
+
+#endif  // WARDEN_SRC_LOCAL_LOCAL_INDEX_H_
