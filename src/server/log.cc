@@ -54,6 +54,25 @@ size_t Utf8SequenceLength(std::string_view s) {
   return 0;
 }
 
+// The backslash escape JSON and logfmt share for `c` (quote, backslash, newline, carriage
+// return, tab), or null when each format escapes it its own way or not at all.
+const char* CommonEscape(unsigned char c) {
+  switch (c) {
+    case '"':
+      return "\\\"";
+    case '\\':
+      return "\\\\";
+    case '\n':
+      return "\\n";
+    case '\r':
+      return "\\r";
+    case '\t':
+      return "\\t";
+    default:
+      return nullptr;
+  }
+}
+
 // A JSON string literal (RFC 8259). Invalid UTF-8 becomes U+FFFD so the line stays valid JSON
 // whatever bytes a client sent us (a path, a user agent).
 void AppendJsonString(std::string* out, std::string_view s) {
@@ -72,34 +91,16 @@ void AppendJsonString(std::string* out, std::string_view s) {
       }
       continue;
     }
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      case '\b':
-        *out += "\\b";
-        break;
-      case '\f':
-        *out += "\\f";
-        break;
-      default:
-        if (c < 0x20) {
-          fmt::format_to(std::back_inserter(*out), "\\u{:04x}", c);
-        } else {
-          *out += static_cast<char>(c);
-        }
+    if (const char* escape = CommonEscape(c)) {
+      *out += escape;
+    } else if (c == '\b') {
+      *out += "\\b";
+    } else if (c == '\f') {
+      *out += "\\f";
+    } else if (c < 0x20) {
+      fmt::format_to(std::back_inserter(*out), "\\u{:04x}", c);
+    } else {
+      *out += static_cast<char>(c);
     }
     ++i;
   }
@@ -124,28 +125,12 @@ void AppendTextValue(std::string* out, std::string_view s) {
   *out += '"';
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          fmt::format_to(std::back_inserter(*out), "\\x{:02x}", c);
-        } else {
-          *out += ch;
-        }
+    if (const char* escape = CommonEscape(c)) {
+      *out += escape;
+    } else if (c < 0x20 || c == 0x7F) {
+      fmt::format_to(std::back_inserter(*out), "\\x{:02x}", c);
+    } else {
+      *out += ch;
     }
   }
   *out += '"';
