@@ -1,14 +1,308 @@
+// Geometric verification of local features (warden/local_features.h).
+//
+// 1. Pairing (local_pairing.h): every reference keypoint's nearest query descriptor, kept when
+//    close (Hamming <= kMaxDistance) and distinct (Lowe's ratio test, kMaxRatio).
+// 2. RANSAC (Fischler and Bolles 1981) on a similarity transform, whose minimal sample is two
+//    pairs. A pair agrees with a hypothesis only if, besides landing within the tolerance, its
+//    keypoints' orientation difference equals the hypothesis' rotation and its keypoints'
+//    scale ratio equals the sample's: the orientation and scale every keypoint carries make
+//    chance agreement between unrelated images rare (the weak geometric consistency of Jegou,
+//    Douze and Schmid 2008, applied inside RANSAC). Small sets are enumerated exhaustively;
+//    larger ones are sampled with a fixed-seed generator, so the result is deterministic.
+// 3. Refinement: least-squares similarity on the inliers and a recount, repeated while the
+//    count grows; then a least-squares affine transform, kept if it is well-shaped and keeps at
+//    least as many inliers (it absorbs an uneven resize or a slight perspective).
+// 4. Decision: the score is the number of cells of a kScoreGrid x kScoreGrid grid over the
+//    REFERENCE image that hold an inlier. Counting cells, not inliers, makes the score measure
+//    how much of the registered picture reappears in one geometry: two different photos of one
+//    face agree (if at all) on a few features of the face, which fill few cells, while a copy
+//    agrees everywhere its content survived.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numbers>
+#include <optional>
+#include <vector>
+
+#include "src/local/local_geometry.h"
+#include "src/local/local_pairing.h"
 #include "warden/local_features.h"
 
 namespace warden {
+namespace {
 
-// Placeholder until the verifier lands.
+// Pairing (measured with `warden eval`, docs/local-features.md).
+constexpr int kMaxDistance = 64;
+constexpr double kMaxRatio = 0.8;
+// RANSAC.
+constexpr int kExhaustiveMaxPairs = 25;  // up to 300 samples: enumerate them all
+constexpr int kMaxIterations = 300;
+constexpr uint64_t kSeed = 0x57415244454e4c56ull;  // fixed: the same answer every time
+// A sample's two reference points must lie this far apart (fraction of the reference's
+// longer side) for its transform to mean anything.
+constexpr double kMinSampleSeparation = 0.03;
+constexpr double kMinScale = 0.1, kMaxScale = 10;  // query pixels per reference pixel
+// Inlier tests: position error (fraction of the reference's longer side as mapped into the
+// query, at least kMinTolerancePx), orientation difference and keypoint-scale ratio.
+constexpr double kPositionTolerance = 0.012;
+constexpr double kMinTolerancePx = 2.0;
+constexpr double kAngleTolerance = 25.0 * std::numbers::pi / 180.0;
+constexpr double kLogScaleTolerance = 0.45;  // about 1.6x either way
+// Affine refinement: kept only when its two axis scales differ by at most this factor.
+constexpr double kMaxAnisotropy = 1.6;
+constexpr int kMinAffineInliers = 6;
+// Decision.
+constexpr int kMinInliers = 4;
+constexpr int kScoreGrid = 8;
+constexpr int kCoverageGrid = 8;
+
+// splitmix64 (Steele, Lea and Flood 2014): a tiny generator that is the same everywhere.
+class Random {
+ public:
+  explicit Random(uint64_t seed) : state_(seed) {}
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [0, n) for n >= 1 (the modulo bias is irrelevant for n <= 500).
+  int Below(int n) { return static_cast<int>(Next() % static_cast<uint64_t>(n)); }
+
+ private:
+  uint64_t state_;
+};
+
+double WrapAngle(double a) {
+  constexpr double kTwoPi = 2 * std::numbers::pi;
+  a = std::fmod(a, kTwoPi);
+  if (a > std::numbers::pi) a -= kTwoPi;
+  if (a <= -std::numbers::pi) a += kTwoPi;
+  return a;
+}
+
+// One tentative pair with what the inlier test needs.
+struct Candidate {
+  PointPair points;
+  double turn = 0;       // query angle - reference angle, wrapped
+  double log_scale = 0;  // log(query scale / reference scale)
+};
+
+// What a hypothesis predicts for every pair.
+struct Hypothesis {
+  PlaneTransform transform{};
+  double turn = 0;        // rotation, radians
+  double log_scale = 0;   // expected keypoint log-scale ratio
+  double tolerance2 = 0;  // squared position tolerance, query pixels
+};
+
+bool Agrees(const Hypothesis& h, const Candidate& c) {
+  if (std::abs(WrapAngle(c.turn - h.turn)) > kAngleTolerance) return false;
+  if (std::abs(c.log_scale - h.log_scale) > kLogScaleTolerance) return false;
+  double x, y;
+  ApplyTransform(h.transform, c.points.rx, c.points.ry, &x, &y);
+  const double dx = x - c.points.qx, dy = y - c.points.qy;
+  return dx * dx + dy * dy <= h.tolerance2;
+}
+
+int CountAgreeing(const Hypothesis& h, const std::vector<Candidate>& cs,
+                  std::vector<uint8_t>* mask) {
+  int n = 0;
+  for (size_t k = 0; k < cs.size(); ++k) {
+    const bool in = Agrees(h, cs[k]);
+    if (mask != nullptr) (*mask)[k] = in ? 1 : 0;
+    n += in ? 1 : 0;
+  }
+  return n;
+}
+
+double Tolerance2(double scale, double reference_side) {
+  const double tol = std::max(kMinTolerancePx, kPositionTolerance * scale * reference_side);
+  return tol * tol;
+}
+
+// The hypothesis of the similarity through candidates i and j, or nullopt when the sample
+// is degenerate or its own keypoints disagree with it.
+std::optional<Hypothesis> FromSample(const Candidate& ci, const Candidate& cj,
+                                     double min_separation2, double reference_side) {
+  const double dx = ci.points.rx - cj.points.rx, dy = ci.points.ry - cj.points.ry;
+  if (dx * dx + dy * dy < min_separation2) return std::nullopt;
+  const std::optional<Similarity> s = SimilarityFromTwoPairs(ci.points, cj.points);
+  if (!s) return std::nullopt;
+  const double scale = s->Scale();
+  if (scale < kMinScale || scale > kMaxScale) return std::nullopt;
+  if (std::abs(ci.log_scale - cj.log_scale) > kLogScaleTolerance) return std::nullopt;
+  Hypothesis h;
+  h.transform = s->ToTransform();
+  h.turn = s->Angle();
+  h.log_scale = 0.5 * (ci.log_scale + cj.log_scale);
+  h.tolerance2 = Tolerance2(scale, reference_side);
+  if (std::abs(WrapAngle(ci.turn - h.turn)) > kAngleTolerance ||
+      std::abs(WrapAngle(cj.turn - h.turn)) > kAngleTolerance) {
+    return std::nullopt;
+  }
+  return h;
+}
+
+// The hypothesis of a least-squares fit over the pairs in `mask`: its rotation and scale,
+// and the inliers' mean keypoint log-scale ratio.
+std::optional<Hypothesis> Refit(const std::vector<Candidate>& cs, const std::vector<uint8_t>& mask,
+                                double reference_side, bool affine) {
+  std::vector<PointPair> points;
+  double log_scale_sum = 0;
+  for (size_t k = 0; k < cs.size(); ++k) {
+    if (!mask[k]) continue;
+    points.push_back(cs[k].points);
+    log_scale_sum += cs[k].log_scale;
+  }
+  if (points.size() < 2) return std::nullopt;
+  Hypothesis h;
+  h.log_scale = log_scale_sum / static_cast<double>(points.size());
+  if (!affine) {
+    const std::optional<Similarity> s = FitSimilarity(points);
+    if (!s || s->Scale() < kMinScale || s->Scale() > kMaxScale) return std::nullopt;
+    h.transform = s->ToTransform();
+    h.turn = s->Angle();
+    h.tolerance2 = Tolerance2(s->Scale(), reference_side);
+    return h;
+  }
+  if (points.size() < static_cast<size_t>(kMinAffineInliers)) return std::nullopt;
+  const std::optional<PlaneTransform> t = FitAffine(points);
+  if (!t) return std::nullopt;
+  const LinearShape shape = ShapeOf(*t);
+  if (!shape.keeps_orientation || shape.min_scale < kMinScale || shape.max_scale > kMaxScale ||
+      shape.max_scale > kMaxAnisotropy * shape.min_scale) {
+    return std::nullopt;
+  }
+  h.transform = *t;
+  // The rotation of the nearest similarity (the conformal part of the linear map).
+  h.turn = std::atan2((*t)[3] - (*t)[1], (*t)[0] + (*t)[4]);
+  h.tolerance2 = Tolerance2(std::sqrt(shape.max_scale * shape.min_scale), reference_side);
+  return h;
+}
+
+int Cell(double v, double extent, int cells) {
+  const int c = static_cast<int>(v / extent * cells);
+  return std::clamp(c, 0, cells - 1);
+}
+
+}  // namespace
+
 LocalMatch VerifyLocalMatch(const LocalFeatures& query, const LocalFeatures& reference,
                             const LocalVerifyOptions& options) {
-  (void)query;
-  (void)reference;
-  (void)options;
-  return {};
+  LocalMatch m;
+  if (query.keypoints.empty() || reference.keypoints.empty() || query.width <= 0 ||
+      query.height <= 0 || reference.width <= 0 || reference.height <= 0) {
+    return m;
+  }
+  const std::vector<DescriptorPair> pairs =
+      PairDescriptors(query.keypoints, reference.keypoints, {kMaxDistance, kMaxRatio});
+  m.tentative = static_cast<int>(pairs.size());
+  if (m.tentative < kMinInliers) return m;
+
+  std::vector<Candidate> cs;
+  cs.reserve(pairs.size());
+  for (const DescriptorPair& p : pairs) {
+    const LocalKeypoint& q = query.keypoints[p.query];
+    const LocalKeypoint& r = reference.keypoints[p.reference];
+    Candidate c;
+    c.points = {r.x, r.y, q.x, q.y};
+    c.turn = WrapAngle(static_cast<double>(q.angle) - r.angle);
+    c.log_scale = std::log(std::max(q.scale, 1e-3f) / std::max(r.scale, 1e-3f));
+    cs.push_back(c);
+  }
+  const int n = static_cast<int>(cs.size());
+  const double reference_side = std::max(reference.width, reference.height);
+  const double min_separation2 = std::pow(kMinSampleSeparation * reference_side, 2);
+
+  // RANSAC: the hypothesis with the most agreeing pairs (the first found on ties).
+  std::optional<Hypothesis> best;
+  int best_count = 0;
+  auto consider = [&](int i, int j) {
+    const std::optional<Hypothesis> h = FromSample(cs[i], cs[j], min_separation2, reference_side);
+    if (!h) return;
+    const int count = CountAgreeing(*h, cs, nullptr);
+    if (count > best_count) {
+      best_count = count;
+      best = h;
+    }
+  };
+  if (n <= kExhaustiveMaxPairs) {
+    for (int i = 0; i < n && best_count < n; ++i) {
+      for (int j = i + 1; j < n && best_count < n; ++j) consider(i, j);
+    }
+  } else {
+    Random random(kSeed);
+    int needed = kMaxIterations;
+    for (int it = 0; it < needed && best_count < n; ++it) {
+      const int i = random.Below(n);
+      int j = random.Below(n - 1);
+      if (j >= i) ++j;
+      const int before = best_count;
+      consider(i, j);
+      if (best_count > before) {
+        // Samples needed for 99% confidence of one all-inlier sample (inlier share w).
+        const double w = static_cast<double>(best_count) / n;
+        const double miss = 1 - w * w;
+        if (miss <= 0) break;
+        needed = static_cast<int>(
+            std::min<double>(kMaxIterations, std::ceil(std::log(0.01) / std::log(miss))));
+      }
+    }
+  }
+  if (!best || best_count < kMinInliers) return m;
+
+  // Refinement: similarity by least squares while the count grows, then affine.
+  std::vector<uint8_t> mask(cs.size()), trial(cs.size());
+  CountAgreeing(*best, cs, &mask);
+  for (int round = 0; round < 4; ++round) {
+    const std::optional<Hypothesis> h = Refit(cs, mask, reference_side, false);
+    if (!h) break;
+    const int count = CountAgreeing(*h, cs, &trial);
+    if (count < best_count) break;
+    const bool grew = count > best_count;
+    best = h;
+    best_count = count;
+    mask.swap(trial);
+    if (!grew) break;
+  }
+  if (const std::optional<Hypothesis> h = Refit(cs, mask, reference_side, true)) {
+    const int count = CountAgreeing(*h, cs, &trial);
+    if (count >= best_count) {
+      best = h;
+      best_count = count;
+      mask.swap(trial);
+    }
+  }
+  if (best_count < kMinInliers) return m;
+
+  m.inliers = best_count;
+  m.transform = best->transform;
+  bool score_cells[kScoreGrid][kScoreGrid] = {};
+  bool coverage_cells[kCoverageGrid][kCoverageGrid] = {};
+  int score = 0, covered = 0;
+  LocalBox box{1e30f, 1e30f, -1e30f, -1e30f};
+  for (size_t k = 0; k < cs.size(); ++k) {
+    if (!mask[k]) continue;
+    const PointPair& p = cs[k].points;
+    bool& s = score_cells[Cell(p.ry, reference.height, kScoreGrid)]
+                         [Cell(p.rx, reference.width, kScoreGrid)];
+    score += s ? 0 : 1;
+    s = true;
+    bool& c = coverage_cells[Cell(p.qy, query.height, kCoverageGrid)]
+                            [Cell(p.qx, query.width, kCoverageGrid)];
+    covered += c ? 0 : 1;
+    c = true;
+    box.x0 = std::min(box.x0, static_cast<float>(p.qx));
+    box.y0 = std::min(box.y0, static_cast<float>(p.qy));
+    box.x1 = std::max(box.x1, static_cast<float>(p.qx));
+    box.y1 = std::max(box.y1, static_cast<float>(p.qy));
+  }
+  m.score = score;
+  m.coverage = static_cast<double>(covered) / (kCoverageGrid * kCoverageGrid);
+  m.query_box = box;
+  m.matched = m.score >= options.min_score;
+  return m;
 }
 
 }  // namespace warden

@@ -1,0 +1,225 @@
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <ostream>
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "warden/local_features.h"
+
+namespace warden {
+namespace {
+
+constexpr double kDeg = std::numbers::pi / 180;
+
+float Wrap(double a) {
+  while (a >= std::numbers::pi) a -= 2 * std::numbers::pi;
+  while (a < -std::numbers::pi) a += 2 * std::numbers::pi;
+  return static_cast<float>(a);
+}
+
+void RandomDescriptor(std::mt19937& rng, LocalKeypoint& k) {
+  for (uint8_t& b : k.descriptor) b = static_cast<uint8_t>(rng());
+}
+
+// A reference image's features: `n` keypoints spread over width x height, pyramid scales
+// 1.2^0..1.2^5, random orientations and descriptors.
+LocalFeatures MakeReference(std::mt19937& rng, int n, int width, int height) {
+  LocalFeatures f;
+  f.width = width;
+  f.height = height;
+  std::uniform_real_distribution<double> ux(0, width), uy(0, height),
+      ua(-std::numbers::pi, std::numbers::pi);
+  for (int i = 0; i < n; ++i) {
+    LocalKeypoint k;
+    k.x = static_cast<float>(ux(rng));
+    k.y = static_cast<float>(uy(rng));
+    k.scale = static_cast<float>(std::pow(1.2, static_cast<int>(rng() % 6)));
+    k.angle = Wrap(ua(rng));
+    RandomDescriptor(rng, k);
+    f.keypoints.push_back(k);
+  }
+  return f;
+}
+
+struct Warp {
+  double angle_deg = 0, scale = 1, tx = 0, ty = 0;
+  void Apply(double x, double y, double* ox, double* oy) const {
+    const double c = scale * std::cos(angle_deg * kDeg), s = scale * std::sin(angle_deg * kDeg);
+    *ox = c * x - s * y + tx;
+    *oy = s * x + c * y + ty;
+  }
+};
+
+// The query a copy of `reference` under `warp` would give: the reference keypoints for which
+// keep(x, y) holds (and a seeded 70% of them: detection is not perfect) moved by the warp with
+// pixel noise, a few descriptor bits flipped, orientation turned and scale multiplied, plus
+// `outliers` unrelated keypoints, in random order.
+template <typename Keep>
+LocalFeatures MakeQuery(std::mt19937& rng, const LocalFeatures& reference, const Warp& warp,
+                        int outliers, Keep keep) {
+  LocalFeatures q;
+  q.width = static_cast<int>(reference.width * warp.scale + 2 * std::abs(warp.tx) + 200);
+  q.height = static_cast<int>(reference.height * warp.scale + 2 * std::abs(warp.ty) + 200);
+  std::normal_distribution<double> noise(0, 0.7);
+  for (const LocalKeypoint& r : reference.keypoints) {
+    if (!keep(r.x, r.y) || rng() % 10 >= 7) continue;
+    LocalKeypoint k = r;
+    double x, y;
+    warp.Apply(r.x, r.y, &x, &y);
+    k.x = static_cast<float>(std::clamp<double>(x + noise(rng), 0, q.width - 1));
+    k.y = static_cast<float>(std::clamp<double>(y + noise(rng), 0, q.height - 1));
+    k.angle = Wrap(r.angle + warp.angle_deg * kDeg + noise(rng) * 0.05);
+    k.scale = static_cast<float>(r.scale * warp.scale);
+    for (int b = 0; b < 20; ++b) {
+      const int bit = static_cast<int>(rng() % 256);
+      k.descriptor[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+    }
+    q.keypoints.push_back(k);
+  }
+  const LocalFeatures noise_kps = MakeReference(rng, outliers, q.width, q.height);
+  q.keypoints.insert(q.keypoints.end(), noise_kps.keypoints.begin(), noise_kps.keypoints.end());
+  std::shuffle(q.keypoints.begin(), q.keypoints.end(), rng);
+  return q;
+}
+
+LocalFeatures MakeQuery(std::mt19937& rng, const LocalFeatures& reference, const Warp& warp,
+                        int outliers) {
+  return MakeQuery(rng, reference, warp, outliers, [](double, double) { return true; });
+}
+
+struct WarpCase {
+  double angle_deg, scale, tx, ty;
+};
+void PrintTo(const WarpCase& c, std::ostream* os) {
+  *os << c.angle_deg << " deg, scale " << c.scale << ", shift " << c.tx << "," << c.ty;
+}
+
+class LocalVerifyWarpTest : public ::testing::TestWithParam<WarpCase> {};
+
+TEST_P(LocalVerifyWarpTest, RecoversTheSimilarity) {
+  const WarpCase c = GetParam();
+  const Warp warp{c.angle_deg, c.scale, c.tx, c.ty};
+  std::mt19937 rng(static_cast<unsigned>(1000 * c.scale + c.angle_deg + 50));
+  const LocalFeatures reference = MakeReference(rng, kLocalStoredKeypoints, 1000, 750);
+  const LocalFeatures query = MakeQuery(rng, reference, warp, 400);
+  ASSERT_LE(query.keypoints.size(), static_cast<size_t>(kLocalQueryKeypoints));
+
+  const LocalMatch m = VerifyLocalMatch(query, reference, {});
+  EXPECT_TRUE(m.matched);
+  EXPECT_GE(m.score, 25);
+  EXPECT_GE(m.inliers, 50);  // ~70 planted
+  EXPECT_LE(m.inliers, m.tentative);
+  EXPECT_GT(m.coverage, 0.1);
+  // The estimate maps reference points where the warp does, to within a couple of pixels.
+  for (const auto& [x, y] : {std::pair{0.0, 0.0}, {1000.0, 0.0}, {500.0, 375.0}, {0.0, 750.0}}) {
+    double wx, wy;
+    warp.Apply(x, y, &wx, &wy);
+    const double ex = m.transform[0] * x + m.transform[1] * y + m.transform[2];
+    const double ey = m.transform[3] * x + m.transform[4] * y + m.transform[5];
+    EXPECT_NEAR(ex, wx, 2.5) << x << "," << y;
+    EXPECT_NEAR(ey, wy, 2.5) << x << "," << y;
+  }
+  EXPECT_LE(m.query_box.x0, m.query_box.x1);
+  EXPECT_LE(m.query_box.y0, m.query_box.y1);
+  EXPECT_GE(m.query_box.x0, 0);
+  EXPECT_LE(m.query_box.x1, query.width);
+}
+
+INSTANTIATE_TEST_SUITE_P(Warps, LocalVerifyWarpTest,
+                         ::testing::Values(WarpCase{0, 1, 0, 0}, WarpCase{10, 1, 120, 40},
+                                           WarpCase{-10, 1, 150, 30}, WarpCase{4, 0.7, 60, 90},
+                                           WarpCase{-7, 1.4, 200, 100}, WarpCase{10, 0.7, 300, 10},
+                                           WarpCase{-10, 1.4, 50, 250}));
+
+TEST(LocalVerifyTest, UnrelatedImagesScoreBelowTheThreshold) {
+  std::mt19937 rng(99);
+  double worst = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    const LocalFeatures reference = MakeReference(rng, kLocalStoredKeypoints, 900, 600);
+    const LocalFeatures query = MakeReference(rng, kLocalQueryKeypoints, 1200, 800);
+    const LocalMatch m = VerifyLocalMatch(query, reference, {});
+    EXPECT_FALSE(m.matched);
+    worst = std::max(worst, m.score);
+  }
+  EXPECT_LT(worst, kLocalDefaultMinScore);
+}
+
+TEST(LocalVerifyTest, PartOfTheImageSurvivesAndTheBoxCoversIt) {
+  // Only the left 45% of the picture is left (the rest regenerated): still a match, and the
+  // inliers lie in the kept part.
+  std::mt19937 rng(5);
+  const LocalFeatures reference = MakeReference(rng, kLocalStoredKeypoints, 1000, 800);
+  const Warp warp{3, 0.9, 40, 20};
+  const LocalFeatures query =
+      MakeQuery(rng, reference, warp, 450, [](double x, double) { return x < 450; });
+  const LocalMatch m = VerifyLocalMatch(query, reference, {});
+  EXPECT_TRUE(m.matched);
+  EXPECT_GE(m.score, 12);
+  double right_edge, unused;
+  warp.Apply(450, 0, &right_edge, &unused);
+  EXPECT_LE(m.query_box.x1, right_edge + 5);
+}
+
+TEST(LocalVerifyTest, AgreementInOnePlaceScoresLow) {
+  // Many agreeing keypoints, but all inside one small patch (as when two photos share only a
+  // logo or one facial feature): the score counts grid cells, so it stays low.
+  std::mt19937 rng(8);
+  const LocalFeatures reference = MakeReference(rng, kLocalStoredKeypoints, 800, 800);
+  const LocalFeatures query = MakeQuery(rng, reference, Warp{0, 1, 0, 0}, 450,
+                                        [](double x, double y) { return x < 100 && y < 100; });
+  const LocalMatch m = VerifyLocalMatch(query, reference, {});
+  EXPECT_LE(m.score, 1);
+  EXPECT_FALSE(m.matched);
+}
+
+TEST(LocalVerifyTest, Deterministic) {
+  std::mt19937 rng(21);
+  const LocalFeatures reference = MakeReference(rng, kLocalStoredKeypoints, 1000, 700);
+  // Many outliers and a low inlier share: the sampled (not enumerated) path.
+  const LocalFeatures query = MakeQuery(rng, reference, Warp{-6, 1.1, 30, 30}, 450);
+  const LocalMatch a = VerifyLocalMatch(query, reference, {});
+  for (int i = 0; i < 3; ++i) {
+    const LocalMatch b = VerifyLocalMatch(query, reference, {});
+    EXPECT_EQ(a.score, b.score);
+    EXPECT_EQ(a.inliers, b.inliers);
+    EXPECT_EQ(a.tentative, b.tentative);
+    EXPECT_EQ(a.transform, b.transform);
+  }
+  EXPECT_GT(a.tentative, 25);  // over kExhaustiveMaxPairs: the sampled path ran
+}
+
+TEST(LocalVerifyTest, EmptyInputsGiveNoMatch) {
+  std::mt19937 rng(2);
+  const LocalFeatures some = MakeReference(rng, 50, 400, 300);
+  const LocalFeatures none{400, 300, {}};
+  LocalFeatures zero_size = some;
+  zero_size.width = 0;
+  for (const auto& [q, r] : {std::pair{&none, &some},
+                             {&some, &none},
+                             {&none, &none},
+                             {&zero_size, &some},
+                             {&some, &zero_size}}) {
+    const LocalMatch m = VerifyLocalMatch(*q, *r, {});
+    EXPECT_EQ(m.score, 0);
+    EXPECT_EQ(m.inliers, 0);
+    EXPECT_FALSE(m.matched);
+  }
+  // Identical features do match themselves.
+  EXPECT_TRUE(VerifyLocalMatch(some, some, {}).matched);
+}
+
+TEST(LocalVerifyTest, MinScoreDecides) {
+  std::mt19937 rng(4);
+  const LocalFeatures reference = MakeReference(rng, kLocalStoredKeypoints, 800, 600);
+  const LocalFeatures query = MakeQuery(rng, reference, Warp{0, 1, 10, 10}, 300);
+  const LocalMatch m = VerifyLocalMatch(query, reference, {});
+  ASSERT_GT(m.score, 2);
+  EXPECT_TRUE(VerifyLocalMatch(query, reference, {m.score}).matched);
+  EXPECT_FALSE(VerifyLocalMatch(query, reference, {m.score + 1}).matched);
+}
+
+}  // namespace
+}  // namespace warden
