@@ -1,8 +1,418 @@
 #include "src/local/local_index.h"
 
-namespace warden {
+#include <pthread.h>
 
-// Placeholder until the index lands.
-std::unique_ptr<LocalIndex> NewLocalIndex() { return nullptr; }
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <numbers>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "src/local/local_posting_list.h"
+
+namespace warden {
+namespace {
+
+// Descriptor slots of image slot s are s * kSlotsPerImage + k, k < kLocalStoredKeypoints, so a
+// hit's image is one division away and no per-descriptor owner array is needed. uint32 slots
+// cap an index at 42.9M images (docs/local-features.md shards long before that).
+constexpr uint32_t kSlotsPerImage = kLocalStoredKeypoints;
+constexpr uint64_t kMaxImageSlots = 0xFFFFFFFFull / kSlotsPerImage;
+
+// Registered descriptors are read on every table hit, so they live in one array of
+// 32-byte-aligned words: a hit costs one cache line.
+struct alignas(32) Descriptor {
+  uint64_t w[4];
+};
+
+Descriptor LoadDescriptor(const std::array<uint8_t, kLocalDescriptorBytes>& bytes) {
+  Descriptor d;
+  std::memcpy(d.w, bytes.data(), sizeof(d.w));
+  return d;
+}
+
+// A keypoint's geometry packed into 12 bytes (16 as floats): the verifier needs position,
+// scale and orientation, never the detector response. Quantisation steps (1/1024 of a level's
+// scale, 2^-15 pi radians) are far below what the extractor itself resolves.
+struct PackedGeometry {
+  float x;
+  float y;
+  uint16_t scale;  // scale * 1024, clamped to 1..65535
+  int16_t angle;   // angle * 32767 / pi
+};
+static_assert(sizeof(PackedGeometry) == 12);
+
+PackedGeometry Pack(const LocalKeypoint& kp) {
+  PackedGeometry g;
+  g.x = kp.x;
+  g.y = kp.y;
+  g.scale = static_cast<uint16_t>(std::clamp(std::lround(kp.scale * 1024.0f), 1L, 65535L));
+  g.angle = static_cast<int16_t>(
+      std::clamp(std::lround(kp.angle * (32767.0 / std::numbers::pi)), -32767L, 32767L));
+  return g;
+}
+
+LocalKeypoint Unpack(const PackedGeometry& g, const Descriptor& d) {
+  LocalKeypoint kp;
+  kp.x = g.x;
+  kp.y = g.y;
+  kp.scale = static_cast<float>(g.scale / 1024.0);
+  kp.angle = static_cast<float>(g.angle * (std::numbers::pi / 32767.0));
+  std::memcpy(kp.descriptor.data(), d.w, kLocalDescriptorBytes);
+  return kp;
+}
+
+struct ImageRecord {
+  uint64_t id = 0;
+  int32_t width = 0;
+  int32_t height = 0;
+  uint16_t count = 0;  // keypoints
+  bool live = false;
+};
+
+// splitmix64: a fixed generator, so the bit permutation is the same in every build forever
+// (changing it would need a re-index, like any change of the table geometry).
+uint64_t SplitMix64(uint64_t& state) {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// The voting scan over one query descriptor's buckets, compiled twice: once for POPCNT (one
+// instruction per 64 bits) and once plain. `lists` are the descriptor's buckets, one per table.
+// Appends the image slot of every registered descriptor within `radius`; duplicates (the same
+// descriptor found through several tables) are left for the caller to remove.
+struct ScanInput {
+  const Descriptor* descriptors;
+  const LocalPostingList* const* lists;
+  int list_count;
+  Descriptor query;
+  int radius;
+};
+
+[[gnu::always_inline]] inline void ScanBody(const ScanInput& in, std::vector<uint32_t>& hits) {
+  // Prefetch a few entries ahead: the descriptors array is far larger than the caches, and
+  // independent misses in flight are what keep a hit at a few ns instead of ~100.
+  constexpr uint32_t kAhead = 8;
+  const uint64_t q0 = in.query.w[0], q1 = in.query.w[1], q2 = in.query.w[2], q3 = in.query.w[3];
+  for (int t = 0; t < in.list_count; ++t) {
+    const uint32_t* slots = in.lists[t]->data();
+    const uint32_t n = in.lists[t]->size();
+    for (uint32_t i = 0; i < n && i < kAhead; ++i) __builtin_prefetch(&in.descriptors[slots[i]]);
+    for (uint32_t i = 0; i < n; ++i) {
+      if (i + kAhead < n) __builtin_prefetch(&in.descriptors[slots[i + kAhead]]);
+      const uint64_t* w = in.descriptors[slots[i]].w;
+      int d = __builtin_popcountll(w[0] ^ q0) + __builtin_popcountll(w[1] ^ q1) +
+              __builtin_popcountll(w[2] ^ q2) + __builtin_popcountll(w[3] ^ q3);
+      if (d <= in.radius) hits.push_back(slots[i] / kSlotsPerImage);
+    }
+  }
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("popcnt"))) void ScanPopcnt(const ScanInput& in,
+                                                   std::vector<uint32_t>& hits) {
+  ScanBody(in, hits);
+}
+#endif
+void ScanPlain(const ScanInput& in, std::vector<uint32_t>& hits) { ScanBody(in, hits); }
+
+using ScanFn = void (*)(const ScanInput&, std::vector<uint32_t>&);
+ScanFn PickScan() {
+#if defined(__x86_64__) || defined(__i386__)
+  if (__builtin_cpu_supports("popcnt")) return &ScanPopcnt;
+#endif
+  return &ScanPlain;
+}
+
+#if defined(__GLIBC__)
+// A reader/writer lock that lets a waiting writer in before new readers. glibc's default
+// rwlock (what std::shared_mutex is built on) prefers readers, so under a steady query load an
+// Add can wait for as long as the load lasts (the concurrency test saw minutes for 300 Adds).
+// Non-recursive: no thread takes the read lock twice.
+class WriterPreferringMutex {
+ public:
+  WriterPreferringMutex() {
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&lock_, &attr);
+    pthread_rwlockattr_destroy(&attr);
+  }
+  ~WriterPreferringMutex() { pthread_rwlock_destroy(&lock_); }
+  WriterPreferringMutex(const WriterPreferringMutex&) = delete;
+  WriterPreferringMutex& operator=(const WriterPreferringMutex&) = delete;
+
+  void lock() { pthread_rwlock_wrlock(&lock_); }
+  void unlock() { pthread_rwlock_unlock(&lock_); }
+  void lock_shared() { pthread_rwlock_rdlock(&lock_); }
+  void unlock_shared() { pthread_rwlock_unlock(&lock_); }
+
+ private:
+  pthread_rwlock_t lock_;
+};
+#else
+using WriterPreferringMutex = std::shared_mutex;
+#endif
+
+class MultiTableLocalIndex final : public LocalIndex {
+ public:
+  explicit MultiTableLocalIndex(const LocalIndexOptions& options)
+      : options_(options),
+        buckets_per_table_(size_t{1} << options.key_bits),
+        tables_(static_cast<size_t>(options.tables) << options.key_bits),
+        scan_(PickScan()) {
+    WARDEN_CHECK(options.tables >= 1 && options.tables <= 32);
+    WARDEN_CHECK(options.key_bits >= 8 && options.key_bits <= 24);
+    WARDEN_CHECK(options.radius >= 0 && options.radius <= 256);
+    uint8_t perm[256];
+    for (int i = 0; i < 256; ++i) perm[i] = static_cast<uint8_t>(i);
+    uint64_t state = 0x6C6F63616C696478ull;  // "localidx"
+    for (int i = 255; i > 0; --i) std::swap(perm[i], perm[SplitMix64(state) % (i + 1)]);
+    key_positions_.resize(static_cast<size_t>(options.tables) * options.key_bits);
+    for (size_t i = 0; i < key_positions_.size(); ++i) key_positions_[i] = perm[i % 256];
+  }
+
+  Status Add(uint64_t id, const LocalFeatures& features) override {
+    WARDEN_RETURN_IF_ERROR(Validate(features));
+    std::unique_lock lock(mutex_);
+    auto it = slot_of_.find(id);
+    if (it != slot_of_.end()) {
+      Unlink(it->second);
+      free_slots_.push_back(it->second);
+      slot_of_.erase(it);
+    }
+    uint32_t slot;
+    if (!free_slots_.empty()) {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+    } else {
+      if (records_.size() >= kMaxImageSlots) {
+        return Status::ResourceExhausted(
+            fmt::format("local index: full at {} images", records_.size()));
+      }
+      slot = static_cast<uint32_t>(records_.size());
+      records_.emplace_back();
+      descriptors_.resize(descriptors_.size() + kSlotsPerImage);
+      geometry_.resize(geometry_.size() + kSlotsPerImage);
+    }
+    ImageRecord& record = records_[slot];
+    record.id = id;
+    record.width = features.width;
+    record.height = features.height;
+    record.count = static_cast<uint16_t>(features.keypoints.size());
+    record.live = true;
+    const size_t base = static_cast<size_t>(slot) * kSlotsPerImage;
+    for (size_t k = 0; k < features.keypoints.size(); ++k) {
+      descriptors_[base + k] = LoadDescriptor(features.keypoints[k].descriptor);
+      geometry_[base + k] = Pack(features.keypoints[k]);
+      for (int t = 0; t < options_.tables; ++t) {
+        Bucket(t, descriptors_[base + k]).Push(static_cast<uint32_t>(base + k));
+      }
+    }
+    slot_of_.emplace(id, slot);
+    return Status::Ok();
+  }
+
+  bool Remove(uint64_t id) override {
+    std::unique_lock lock(mutex_);
+    auto it = slot_of_.find(id);
+    if (it == slot_of_.end()) return false;
+    Unlink(it->second);
+    free_slots_.push_back(it->second);
+    slot_of_.erase(it);
+    return true;
+  }
+
+  bool Contains(uint64_t id) const override {
+    std::shared_lock lock(mutex_);
+    return slot_of_.count(id) != 0;
+  }
+
+  std::vector<LocalCandidate> Candidates(const LocalFeatures& query,
+                                         int max_candidates) const override {
+    std::shared_lock lock(mutex_);
+    return CandidatesLocked(query, max_candidates);
+  }
+
+  std::vector<LocalIndexMatch> Search(const LocalFeatures& query,
+                                      const LocalSearchOptions& options) const override {
+    const int max_candidates = std::clamp(options.max_candidates, 1, 1000);
+    std::vector<std::pair<uint64_t, LocalFeatures>> references;
+    {
+      // Copy the candidates' features out (a few KB each) so that verification, the
+      // expensive part, runs without holding the lock against writers.
+      std::shared_lock lock(mutex_);
+      for (const LocalCandidate& c : CandidatesLocked(query, max_candidates)) {
+        references.emplace_back(c.id, FeaturesOf(slot_of_.at(c.id)));
+      }
+    }
+    std::vector<LocalIndexMatch> matches;
+    for (const auto& [id, reference] : references) {
+      LocalMatch match = VerifyLocalMatch(query, reference, options.verify);
+      if (match.matched) matches.push_back({id, match});
+    }
+    std::sort(matches.begin(), matches.end(), [](const LocalIndexMatch& a, const LocalIndexMatch& b) {
+      if (a.match.score != b.match.score) return a.match.score > b.match.score;
+      return a.id < b.id;
+    });
+    return matches;
+  }
+
+  size_t size() const override {
+    std::shared_lock lock(mutex_);
+    return slot_of_.size();
+  }
+
+  size_t memory_bytes() const override {
+    std::shared_lock lock(mutex_);
+    size_t bytes = tables_.capacity() * sizeof(LocalPostingList);
+    for (const LocalPostingList& list : tables_) bytes += list.memory_bytes();
+    bytes += records_.capacity() * sizeof(ImageRecord);
+    bytes += descriptors_.capacity() * sizeof(Descriptor);
+    bytes += geometry_.capacity() * sizeof(PackedGeometry);
+    bytes += free_slots_.capacity() * sizeof(uint32_t);
+    // unordered_map: a bucket pointer per bucket plus a heap node (next pointer, key, value,
+    // cached hash) per entry.
+    bytes += slot_of_.bucket_count() * sizeof(void*) + slot_of_.size() * 32;
+    return bytes;
+  }
+
+ private:
+  static Status Validate(const LocalFeatures& features) {
+    if (features.keypoints.size() > static_cast<size_t>(kLocalStoredKeypoints)) {
+      return Status::InvalidArgument(
+          fmt::format("local index: {} keypoints, over the limit of {} for a registered image",
+                      features.keypoints.size(), kLocalStoredKeypoints));
+    }
+    if (features.width <= 0 || features.height <= 0) {
+      return Status::InvalidArgument(fmt::format(
+          "local index: image size {}x{} is not positive", features.width, features.height));
+    }
+    for (size_t k = 0; k < features.keypoints.size(); ++k) {
+      const LocalKeypoint& kp = features.keypoints[k];
+      if (!std::isfinite(kp.x) || !std::isfinite(kp.y) || !std::isfinite(kp.scale) ||
+          !std::isfinite(kp.angle) || kp.scale <= 0) {
+        return Status::InvalidArgument(fmt::format(
+            "local index: keypoint {} has a non-finite position, scale or angle, or a scale "
+            "that is not positive",
+            k));
+      }
+    }
+    return Status::Ok();
+  }
+
+  uint32_t Key(int table, const Descriptor& d) const {
+    const uint8_t* positions = &key_positions_[static_cast<size_t>(table) * options_.key_bits];
+    uint32_t key = 0;
+    for (int j = 0; j < options_.key_bits; ++j) {
+      const int bit = positions[j];
+      key |= static_cast<uint32_t>((d.w[bit >> 6] >> (bit & 63)) & 1u) << j;
+    }
+    return key;
+  }
+
+  LocalPostingList& Bucket(int table, const Descriptor& d) {
+    return tables_[static_cast<size_t>(table) * buckets_per_table_ + Key(table, d)];
+  }
+  const LocalPostingList& Bucket(int table, const Descriptor& d) const {
+    return tables_[static_cast<size_t>(table) * buckets_per_table_ + Key(table, d)];
+  }
+
+  // Takes image slot `slot`'s descriptors out of every table. REQUIRES: writer lock; live.
+  void Unlink(uint32_t slot) {
+    ImageRecord& record = records_[slot];
+    const size_t base = static_cast<size_t>(slot) * kSlotsPerImage;
+    for (size_t k = 0; k < record.count; ++k) {
+      for (int t = 0; t < options_.tables; ++t) {
+        bool erased = Bucket(t, descriptors_[base + k]).Erase(static_cast<uint32_t>(base + k));
+        WARDEN_CHECK(erased);
+      }
+    }
+    record = ImageRecord{};
+  }
+
+  LocalFeatures FeaturesOf(uint32_t slot) const {
+    const ImageRecord& record = records_[slot];
+    LocalFeatures f;
+    f.width = record.width;
+    f.height = record.height;
+    f.keypoints.reserve(record.count);
+    const size_t base = static_cast<size_t>(slot) * kSlotsPerImage;
+    for (size_t k = 0; k < record.count; ++k) {
+      f.keypoints.push_back(Unpack(geometry_[base + k], descriptors_[base + k]));
+    }
+    return f;
+  }
+
+  // REQUIRES: reader (or writer) lock.
+  std::vector<LocalCandidate> CandidatesLocked(const LocalFeatures& query,
+                                               int max_candidates) const {
+    std::vector<LocalCandidate> out;
+    if (max_candidates <= 0 || slot_of_.empty()) return out;
+    std::vector<const LocalPostingList*> lists(options_.tables);
+    std::vector<uint32_t> hits;  // image slots hit by the current query descriptor
+    std::vector<uint32_t> votes;  // one image slot per (query descriptor, image) vote
+    for (const LocalKeypoint& kp : query.keypoints) {
+      ScanInput in;
+      in.query = LoadDescriptor(kp.descriptor);
+      for (int t = 0; t < options_.tables; ++t) lists[t] = &Bucket(t, in.query);
+      in.descriptors = descriptors_.data();
+      in.lists = lists.data();
+      in.list_count = options_.tables;
+      in.radius = options_.radius;
+      hits.clear();
+      scan_(in, hits);
+      // One vote per (query descriptor, image): several of an image's descriptors near one
+      // query descriptor (repeated texture) must not outvote distinct agreeing descriptors.
+      std::sort(hits.begin(), hits.end());
+      hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+      votes.insert(votes.end(), hits.begin(), hits.end());
+    }
+    std::sort(votes.begin(), votes.end());
+    for (size_t i = 0; i < votes.size();) {
+      size_t j = i;
+      while (j < votes.size() && votes[j] == votes[i]) ++j;
+      out.push_back({records_[votes[i]].id, static_cast<int>(j - i)});
+      i = j;
+    }
+    auto better = [](const LocalCandidate& a, const LocalCandidate& b) {
+      if (a.votes != b.votes) return a.votes > b.votes;
+      return a.id < b.id;
+    };
+    const size_t keep = std::min(out.size(), static_cast<size_t>(max_candidates));
+    std::partial_sort(out.begin(), out.begin() + keep, out.end(), better);
+    out.resize(keep);
+    return out;
+  }
+
+  const LocalIndexOptions options_;
+  const size_t buckets_per_table_;
+  std::vector<uint8_t> key_positions_;  // tables * key_bits bit indexes
+
+  mutable WriterPreferringMutex mutex_;
+  std::vector<LocalPostingList> tables_;  // tables * 2^key_bits buckets
+  std::vector<ImageRecord> records_;      // per image slot
+  std::vector<Descriptor> descriptors_;   // kSlotsPerImage per image slot
+  std::vector<PackedGeometry> geometry_;  // kSlotsPerImage per image slot
+  std::vector<uint32_t> free_slots_;      // image slots of removed images, reused first
+  std::unordered_map<uint64_t, uint32_t> slot_of_;
+  const ScanFn scan_;
+};
+
+}  // namespace
+
+std::unique_ptr<LocalIndex> NewLocalIndex() { return NewLocalIndex(LocalIndexOptions{}); }
+
+std::unique_ptr<LocalIndex> NewLocalIndex(const LocalIndexOptions& options) {
+  return std::make_unique<MultiTableLocalIndex>(options);
+}
 
 }  // namespace warden
