@@ -1,18 +1,276 @@
+// The local-feature extractor: luma at a fixed working size, a scale pyramid, FAST-9 corners
+// ranked by Harris response, spatially spread selection, then orientation and descriptor for
+// the selected keypoints only (src/local/local_orb.h has the per-level pieces).
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "src/local/local_orb.h"
+#include "src/local/local_pyramid.h"
+#include "warden/image.h"
 #include "warden/local_features.h"
 
 namespace warden {
+namespace {
 
-// Placeholder until the extractor lands.
-Result<LocalFeatures> ExtractLocalFeatures(const Image& image, const LocalExtractOptions& options) {
-  (void)image;
-  (void)options;
-  return Status::Internal("local features: extractor not built yet");
+using local::FastCorner;
+using local::GreyImage;
+
+// The detector works on images whose longer side is at most this many pixels: enough detail
+// for corners that survive re-encoding and screenshots, and cheap (a 1600x1004 photo becomes
+// 640x402). Smaller images are used as they are, never enlarged.
+constexpr int kWorkingLongSide = 640;
+// Images with a side below this give no keypoints (the header's contract).
+constexpr int kMinImageSide = 32;
+// Pyramid: each level 1/1.2 of the previous one (keypoint scale 1.2^level), while its shorter
+// side keeps room for a few keypoints inside the border.
+constexpr double kLevelScale = 1.2;
+constexpr int kMaxLevels = 7;
+constexpr int kMinLevelSide = 2 * local::kBorder + 8;
+// FAST thresholds: the usual 20 grey levels; an image with fewer than kMinCandidates corners
+// at that contrast (soft focus, low light) is detected again at the lower threshold. The
+// choice depends on the image only, never on max_keypoints (prefix consistency).
+constexpr int kFastThreshold = 20;
+constexpr int kFastThresholdLow = 8;
+constexpr size_t kMinCandidates = 800;
+// Spatial spreading: a grid of about kGridCells square-ish cells over the working image; the
+// first kSpreadRounds rounds take each cell's strongest remaining candidate, so that a crop or
+// a regenerated region still leaves registered keypoints elsewhere, then the rest follow by
+// response alone.
+constexpr int kGridCells = 35;
+constexpr int kSpreadRounds = 2;
+constexpr int kMaxKeypointsLimit = 2000;
+
+struct Level {
+  GreyImage image;
+  GreyImage smoothed;  // built on first use
+};
+
+struct Candidate {
+  int64_t response = 0;
+  int level = 0;
+  int x = 0;  // pixel in the level image
+  int y = 0;
+  int cell = 0;
+};
+
+// Strongest first; ties by level, row, column, so the order never depends on how a sort
+// implementation visits equal elements.
+bool Stronger(const Candidate& a, const Candidate& b) {
+  if (a.response != b.response) return a.response > b.response;
+  if (a.level != b.level) return a.level < b.level;
+  if (a.y != b.y) return a.y < b.y;
+  return a.x < b.x;
 }
 
+int RoundPositive(double v) { return static_cast<int>(v + 0.5); }
+
+std::vector<Level> BuildPyramid(GreyImage working) {
+  std::vector<Level> levels;
+  const int w0 = working.width;
+  const int h0 = working.height;
+  levels.push_back({std::move(working), {}});
+  double scale = 1;
+  for (int k = 1; k < kMaxLevels; ++k) {
+    scale *= kLevelScale;
+    const int w = RoundPositive(w0 / scale);
+    const int h = RoundPositive(h0 / scale);
+    if (std::min(w, h) < kMinLevelSide) break;
+    levels.push_back({local::ResampleArea(levels.back().image, w, h), {}});
+  }
+  return levels;
+}
+
+std::vector<Candidate> DetectCandidates(const std::vector<Level>& levels, int threshold) {
+  std::vector<Candidate> out;
+  for (size_t k = 0; k < levels.size(); ++k) {
+    const GreyImage& img = levels[k].image;
+    for (const FastCorner& c : local::DetectFastCorners(img, threshold, local::kBorder)) {
+      out.push_back({local::HarrisResponse(img, c.x, c.y), static_cast<int>(k), c.x, c.y, 0});
+    }
+  }
+  return out;
+}
+
+// The selection order described at kGridCells. Only the first `limit` entries are produced.
+std::vector<Candidate> SelectSpread(std::vector<Candidate> candidates, const Level& base,
+                                    const std::vector<Level>& levels, size_t limit) {
+  const int w0 = base.image.width;
+  const int h0 = base.image.height;
+  int cols = std::max(1, RoundPositive(std::sqrt(static_cast<double>(kGridCells) * w0 / h0)));
+  cols = std::min(cols, kGridCells);
+  const int rows = std::max(1, RoundPositive(static_cast<double>(kGridCells) / cols));
+  std::vector<std::vector<Candidate>> cells(static_cast<size_t>(cols) * rows);
+  for (Candidate& c : candidates) {
+    const GreyImage& img = levels[c.level].image;
+    // Cell of the keypoint's centre mapped to level 0, in exact integer arithmetic.
+    const int64_t cx = (2 * int64_t{c.x} + 1) * cols / (2 * int64_t{img.width});
+    const int64_t cy = (2 * int64_t{c.y} + 1) * rows / (2 * int64_t{img.height});
+    c.cell =
+        static_cast<int>(std::min<int64_t>(cy, rows - 1) * cols + std::min<int64_t>(cx, cols - 1));
+    cells[c.cell].push_back(c);
+  }
+  for (auto& cell : cells) std::sort(cell.begin(), cell.end(), Stronger);
+
+  std::vector<Candidate> order;
+  order.reserve(std::min(limit, candidates.size()));
+  std::vector<Candidate> round;
+  for (int r = 0; r < kSpreadRounds && order.size() < limit; ++r) {
+    round.clear();
+    for (const auto& cell : cells) {
+      if (static_cast<size_t>(r) < cell.size()) round.push_back(cell[r]);
+    }
+    std::sort(round.begin(), round.end(), Stronger);
+    for (const Candidate& c : round) {
+      if (order.size() == limit) break;
+      order.push_back(c);
+    }
+  }
+  if (order.size() < limit) {
+    std::vector<Candidate> rest;
+    for (const auto& cell : cells) {
+      for (size_t i = kSpreadRounds; i < cell.size(); ++i) rest.push_back(cell[i]);
+    }
+    const size_t need = std::min(limit - order.size(), rest.size());
+    std::partial_sort(rest.begin(), rest.begin() + static_cast<ptrdiff_t>(need), rest.end(),
+                      Stronger);
+    order.insert(order.end(), rest.begin(), rest.begin() + static_cast<ptrdiff_t>(need));
+  }
+  return order;
+}
+
+LocalFeatures ExtractFromGrey(GreyImage grey, int source_width, int source_height,
+                              int max_keypoints) {
+  LocalFeatures features;
+  features.width = source_width;
+  features.height = source_height;
+  if (grey.width < kMinImageSide || grey.height < kMinImageSide) return features;
+
+  const int long_side = std::max(grey.width, grey.height);
+  if (long_side > kWorkingLongSide) {
+    const double f = static_cast<double>(kWorkingLongSide) / long_side;
+    const int w = std::max(1, RoundPositive(grey.width * f));
+    const int h = std::max(1, RoundPositive(grey.height * f));
+    grey = local::ResampleArea(grey, w, h);
+  }
+  std::vector<Level> levels = BuildPyramid(std::move(grey));
+
+  std::vector<Candidate> candidates = DetectCandidates(levels, kFastThreshold);
+  if (candidates.size() < kMinCandidates) candidates = DetectCandidates(levels, kFastThresholdLow);
+
+  const std::vector<Candidate> chosen =
+      SelectSpread(std::move(candidates), levels[0], levels, static_cast<size_t>(max_keypoints));
+
+  features.keypoints.reserve(chosen.size());
+  double level_scale[kMaxLevels];
+  level_scale[0] = 1;
+  for (int k = 1; k < kMaxLevels; ++k) level_scale[k] = level_scale[k - 1] * kLevelScale;
+  for (const Candidate& c : chosen) {
+    Level& level = levels[c.level];
+    if (level.smoothed.pixels.empty()) level.smoothed = local::SmoothBinomial5(level.image);
+    LocalKeypoint kp;
+    kp.x = static_cast<float>((c.x + 0.5) * source_width / level.image.width);
+    kp.y = static_cast<float>((c.y + 0.5) * source_height / level.image.height);
+    kp.scale = static_cast<float>(level_scale[c.level]);
+    kp.angle = local::IntensityCentroidAngle(level.image, c.x, c.y);
+    // DeterministicAtan2 returns [-pi, pi]; the contract is [-pi, pi).
+    if (kp.angle >= 3.14159265f) kp.angle = -kp.angle;
+    kp.response = static_cast<float>(c.response);
+    local::ComputeDescriptor(level.smoothed, c.x, c.y, kp.angle, kp.descriptor.data());
+    features.keypoints.push_back(kp);
+  }
+  return features;
+}
+
+Status CheckOptions(const LocalExtractOptions& options) {
+  if (options.max_keypoints < 1 || options.max_keypoints > kMaxKeypointsLimit) {
+    return Status::InvalidArgument("local features: max_keypoints " +
+                                   std::to_string(options.max_keypoints) + " is outside 1.." +
+                                   std::to_string(kMaxKeypointsLimit));
+  }
+  return Status::Ok();
+}
+
+// Width and height from a JPEG's SOFn marker, or nothing if the markers before the first scan
+// do not hold one (the decoder then reports the real problem).
+std::optional<std::pair<int, int>> JpegSize(std::span<const uint8_t> b) {
+  if (b.size() < 4 || b[0] != 0xFF || b[1] != 0xD8) return std::nullopt;
+  size_t i = 2;
+  while (i + 1 < b.size()) {
+    if (b[i] != 0xFF) return std::nullopt;
+    while (i + 1 < b.size() && b[i + 1] == 0xFF) ++i;  // fill bytes
+    if (i + 1 >= b.size()) return std::nullopt;
+    const uint8_t m = b[i + 1];
+    i += 2;
+    if (m == 0x01 || (m >= 0xD0 && m <= 0xD8)) continue;  // markers without a length
+    if (m == 0xD9 || m == 0xDA || i + 2 > b.size()) return std::nullopt;
+    const size_t len = (size_t{b[i]} << 8) | b[i + 1];
+    if (len < 2 || i + len > b.size()) return std::nullopt;
+    const bool sof = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
+    if (sof) {
+      if (len < 7) return std::nullopt;
+      const int h = (b[i + 3] << 8) | b[i + 4];
+      const int w = (b[i + 5] << 8) | b[i + 6];
+      return std::make_pair(w, h);
+    }
+    i += len;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<LocalFeatures> ExtractLocalFeatures(const Image& image, const LocalExtractOptions& options) {
+  WARDEN_RETURN_IF_ERROR(CheckOptions(options));
+  if (image.width <= 0 || image.height <= 0) {
+    return Status::InvalidArgument("local features: the image is empty (" +
+                                   std::to_string(image.width) + "x" +
+                                   std::to_string(image.height) + ")");
+  }
+  if (image.channels != 1 && image.channels != 3) {
+    return Status::InvalidArgument("local features: " + std::to_string(image.channels) +
+                                   " channels; expected 1 (grey) or 3 (RGB)");
+  }
+  const size_t need = static_cast<size_t>(image.width) * image.height * image.channels;
+  if (image.pixels.size() < need) {
+    return Status::InvalidArgument("local features: the pixel buffer holds " +
+                                   std::to_string(image.pixels.size()) + " bytes, " +
+                                   std::to_string(need) + " needed");
+  }
+  const int source_width = image.source_width > 0 ? image.source_width : image.width;
+  const int source_height = image.source_height > 0 ? image.source_height : image.height;
+  return ExtractFromGrey(local::ToLuma(image), source_width, source_height, options.max_keypoints);
+}
+
+// JPEG: the largest DCT scale-down that still leaves the longer side at the working size, and
+// libjpeg's fast path (integer IDCT, luma only): the detector needs nothing more, and the
+// decode is most of the cost. The caller's max_pixels and pixel_storage are kept.
 Result<LocalFeatures> ExtractLocalFeaturesFromBytes(std::span<const uint8_t> bytes,
                                                     const LocalExtractOptions& options,
                                                     const DecodeOptions& decode) {
-  WARDEN_ASSIGN_OR_RETURN(Image image, DecodeImage(bytes, decode));
+  WARDEN_RETURN_IF_ERROR(CheckOptions(options));
+  DecodeOptions opts = decode;
+  if (SniffImageFormat(bytes) == ImageFormat::kJpeg) {
+    opts.jpeg_fast = true;
+    opts.jpeg_scale_denom = 1;
+    opts.jpeg_min_side = 0;
+    if (const auto size = JpegSize(bytes)) {
+      const int long_side = std::max(size->first, size->second);
+      for (int d = 8; d > 1; d /= 2) {
+        if ((long_side + d - 1) / d >= kWorkingLongSide) {
+          opts.jpeg_scale_denom = d;
+          break;
+        }
+      }
+    }
+  }
+  WARDEN_ASSIGN_OR_RETURN(Image image, DecodeImage(bytes, opts));
   return ExtractLocalFeatures(image, options);
 }
 

@@ -1,0 +1,354 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "warden/file_bytes.h"
+#include "warden/image.h"
+#include "warden/local_features.h"
+
+namespace warden {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+Image GreyImageOf(int w, int h) {
+  Image img;
+  img.width = w;
+  img.height = h;
+  img.channels = 1;
+  img.source_width = w;
+  img.source_height = h;
+  img.pixels.assign(static_cast<size_t>(w) * h, 0);
+  return img;
+}
+
+// Random filled rectangles and ellipses of random grey over a noisy ramp: many corners at
+// many scales, and no symmetry a descriptor could confuse.
+Image Synthetic(int w, int h, uint32_t seed) {
+  Image img = GreyImageOf(w, h);
+  std::mt19937 rng(seed);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) img.pixels[y * w + x] = static_cast<uint8_t>(60 + (x + y) % 64);
+  }
+  for (int s = 0; s < 220; ++s) {
+    const int cx = static_cast<int>(rng() % w);
+    const int cy = static_cast<int>(rng() % h);
+    const int rx = 4 + static_cast<int>(rng() % 40);
+    const int ry = 4 + static_cast<int>(rng() % 40);
+    const uint8_t v = static_cast<uint8_t>(rng() % 256);
+    const bool ellipse = rng() % 2 == 0;
+    for (int y = std::max(0, cy - ry); y < std::min(h, cy + ry); ++y) {
+      for (int x = std::max(0, cx - rx); x < std::min(w, cx + rx); ++x) {
+        const double dx = static_cast<double>(x - cx) / rx;
+        const double dy = static_cast<double>(y - cy) / ry;
+        if (!ellipse || dx * dx + dy * dy <= 1) img.pixels[y * w + x] = v;
+      }
+    }
+  }
+  for (auto& p : img.pixels)
+    p = static_cast<uint8_t>(std::clamp(p + static_cast<int>(rng() % 7) - 3, 0, 255));
+  return img;
+}
+
+// Exact 90-degree clockwise rotation: source pixel (x, y) lands on (h - 1 - y, x).
+Image Rotate90(const Image& src) {
+  Image out = GreyImageOf(src.height, src.width);
+  for (int y = 0; y < src.height; ++y) {
+    for (int x = 0; x < src.width; ++x) {
+      out.pixels[x * out.width + (src.height - 1 - y)] = src.pixels[y * src.width + x];
+    }
+  }
+  return out;
+}
+
+// Rotates by `degrees` and scales by `scale` about the centres (continuous coordinates,
+// pixel centres at +0.5), bilinear; outside the source is mid grey.
+Image RotateScale(const Image& src, double degrees, double scale, int out_w, int out_h) {
+  Image out = GreyImageOf(out_w, out_h);
+  const double a = degrees * kPi / 180;
+  const double c = std::cos(a) / scale;
+  const double s = std::sin(a) / scale;
+  for (int y = 0; y < out_h; ++y) {
+    for (int x = 0; x < out_w; ++x) {
+      const double dx = x + 0.5 - out_w / 2.0;
+      const double dy = y + 0.5 - out_h / 2.0;
+      // Inverse of [cos -sin; sin cos] * scale.
+      const double u = c * dx + s * dy + src.width / 2.0 - 0.5;
+      const double v = -s * dx + c * dy + src.height / 2.0 - 0.5;
+      const int x0 = static_cast<int>(std::floor(u));
+      const int y0 = static_cast<int>(std::floor(v));
+      if (x0 < 0 || y0 < 0 || x0 + 1 >= src.width || y0 + 1 >= src.height) {
+        out.pixels[y * out_w + x] = 128;
+        continue;
+      }
+      const double fx = u - x0;
+      const double fy = v - y0;
+      auto p = [&](int xx, int yy) { return static_cast<double>(src.pixels[yy * src.width + xx]); };
+      const double val = (1 - fy) * ((1 - fx) * p(x0, y0) + fx * p(x0 + 1, y0)) +
+                         fy * ((1 - fx) * p(x0, y0 + 1) + fx * p(x0 + 1, y0 + 1));
+      out.pixels[y * out_w + x] = static_cast<uint8_t>(std::lround(val));
+    }
+  }
+  return out;
+}
+
+int Hamming(const LocalKeypoint& a, const LocalKeypoint& b) {
+  int d = 0;
+  for (int i = 0; i < kLocalDescriptorBytes; ++i)
+    d += __builtin_popcount(a.descriptor[i] ^ b.descriptor[i]);
+  return d;
+}
+
+// Fraction of the first `n` reference keypoints whose nearest query descriptor has Hamming
+// distance < 64 and lies within `tolerance` pixels of where `predict` maps the reference.
+double RecoveredFraction(const LocalFeatures& ref, const LocalFeatures& query, size_t n,
+                         const std::function<void(double, double, double*, double*)>& predict,
+                         double tolerance) {
+  n = std::min(n, ref.keypoints.size());
+  int good = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const LocalKeypoint& r = ref.keypoints[i];
+    int best = 257;
+    const LocalKeypoint* nn = nullptr;
+    for (const LocalKeypoint& q : query.keypoints) {
+      const int d = Hamming(r, q);
+      if (d < best) {
+        best = d;
+        nn = &q;
+      }
+    }
+    double px = 0;
+    double py = 0;
+    predict(r.x, r.y, &px, &py);
+    if (nn != nullptr && best < 64 && std::hypot(nn->x - px, nn->y - py) <= tolerance) ++good;
+  }
+  const double frac = n == 0 ? 0 : static_cast<double>(good) / n;
+  std::printf("recovered %d of %zu reference keypoints\n", good, n);
+  return frac;
+}
+
+LocalFeatures Extract(const Image& img, int max_keypoints) {
+  Result<LocalFeatures> f = ExtractLocalFeatures(img, {.max_keypoints = max_keypoints});
+  EXPECT_TRUE(f.ok()) << f.status().ToString();
+  return f.ok() ? *f : LocalFeatures{};
+}
+
+bool SameKeypoint(const LocalKeypoint& a, const LocalKeypoint& b) {
+  return a.x == b.x && a.y == b.y && a.scale == b.scale && a.angle == b.angle &&
+         a.response == b.response && a.descriptor == b.descriptor;
+}
+
+std::vector<uint8_t> ReadTestFile(const std::string& rel) {
+  Result<std::vector<uint8_t>> b = ReadFileBytes(std::string(WARDEN_TESTDATA) + "/" + rel);
+  EXPECT_TRUE(b.ok()) << rel << ": " << b.status().ToString();
+  return b.ok() ? *b : std::vector<uint8_t>{};
+}
+
+TEST(LocalExtractTest, RejectsBadArguments) {
+  Image empty;
+  EXPECT_EQ(ExtractLocalFeatures(empty, {}).status().code(), StatusCode::kInvalidArgument);
+  Image two = GreyImageOf(64, 64);
+  two.channels = 2;
+  two.pixels.resize(64 * 64 * 2);
+  EXPECT_EQ(ExtractLocalFeatures(two, {}).status().code(), StatusCode::kInvalidArgument);
+  const Image ok = GreyImageOf(64, 64);
+  EXPECT_EQ(ExtractLocalFeatures(ok, {.max_keypoints = 0}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ExtractLocalFeatures(ok, {.max_keypoints = 2001}).status().code(),
+            StatusCode::kInvalidArgument);
+  const std::vector<uint8_t> junk = {1, 2, 3, 4};
+  EXPECT_EQ(ExtractLocalFeaturesFromBytes(junk, {}).status().code(),
+            StatusCode::kUnsupportedFormat);
+}
+
+TEST(LocalExtractTest, SmallAndFlatImagesGiveNoKeypoints) {
+  const LocalFeatures tiny = Extract(Synthetic(31, 200, 1), 100);
+  EXPECT_EQ(tiny.width, 31);
+  EXPECT_EQ(tiny.height, 200);
+  EXPECT_TRUE(tiny.keypoints.empty());
+  Image flat = GreyImageOf(300, 200);
+  std::fill(flat.pixels.begin(), flat.pixels.end(), 90);
+  EXPECT_TRUE(Extract(flat, 100).keypoints.empty());
+}
+
+TEST(LocalExtractTest, KeypointsLieInsideTheImageWithValidFields) {
+  const Image img = Synthetic(900, 500, 2);
+  const LocalFeatures f = Extract(img, 500);
+  EXPECT_EQ(f.width, 900);
+  EXPECT_EQ(f.height, 500);
+  ASSERT_EQ(f.keypoints.size(), 500u);
+  int coarse = 0;
+  for (const LocalKeypoint& k : f.keypoints) {
+    EXPECT_GE(k.x, 0);
+    EXPECT_LT(k.x, 900);
+    EXPECT_GE(k.y, 0);
+    EXPECT_LT(k.y, 500);
+    EXPECT_GE(k.angle, -static_cast<float>(kPi) - 1e-6f);
+    EXPECT_LT(k.angle, static_cast<float>(kPi));
+    EXPECT_GE(k.scale, 1.0f);
+    EXPECT_GT(k.response, 0.0f);
+    if (k.scale > 1.5f) ++coarse;
+  }
+  EXPECT_GT(coarse, 10) << "the pyramid's coarser levels contribute keypoints";
+}
+
+TEST(LocalExtractTest, SpreadsKeypointsOverTheImage) {
+  // Strong texture on the left third only, weak texture elsewhere: the first 100 must still
+  // include keypoints outside the strong third.
+  Image img = Synthetic(600, 400, 3);
+  for (int y = 0; y < 400; ++y) {
+    for (int x = 200; x < 600; ++x) {
+      uint8_t& p = img.pixels[y * 600 + x];
+      p = static_cast<uint8_t>(100 + (p - 100) / 4);
+    }
+  }
+  const LocalFeatures f = Extract(img, 100);
+  ASSERT_EQ(f.keypoints.size(), 100u);
+  const auto right = std::count_if(f.keypoints.begin(), f.keypoints.end(),
+                                   [](const LocalKeypoint& k) { return k.x >= 220; });
+  EXPECT_GE(right, 30);
+}
+
+TEST(LocalExtractTest, DeterministicAcrossRunsAndThreads) {
+  const Image img = Synthetic(700, 450, 4);
+  const LocalFeatures a = Extract(img, 300);
+  LocalFeatures b;
+  LocalFeatures c;
+  std::thread t1([&] { b = Extract(img, 300); });
+  std::thread t2([&] { c = Extract(img, 300); });
+  t1.join();
+  t2.join();
+  ASSERT_EQ(a.keypoints.size(), 300u);
+  ASSERT_EQ(b.keypoints.size(), a.keypoints.size());
+  ASSERT_EQ(c.keypoints.size(), a.keypoints.size());
+  for (size_t i = 0; i < a.keypoints.size(); ++i) {
+    EXPECT_TRUE(SameKeypoint(a.keypoints[i], b.keypoints[i])) << i;
+    EXPECT_TRUE(SameKeypoint(a.keypoints[i], c.keypoints[i])) << i;
+  }
+}
+
+TEST(LocalExtractTest, PrefixConsistent) {
+  const Image img = Synthetic(800, 600, 5);
+  const LocalFeatures big = Extract(img, kLocalQueryKeypoints);
+  ASSERT_EQ(big.keypoints.size(), static_cast<size_t>(kLocalQueryKeypoints));
+  for (int n : {1, 37, 70, kLocalStoredKeypoints, 250}) {
+    const LocalFeatures small = Extract(img, n);
+    ASSERT_EQ(small.keypoints.size(), static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      EXPECT_TRUE(SameKeypoint(small.keypoints[i], big.keypoints[i])) << "n=" << n << " i=" << i;
+    }
+  }
+}
+
+TEST(LocalExtractTest, RgbWithEqualChannelsEqualsGrey) {
+  const Image grey = Synthetic(400, 300, 6);
+  Image rgb = grey;
+  rgb.channels = 3;
+  rgb.pixels.clear();
+  for (uint8_t p : grey.pixels) rgb.pixels.insert(rgb.pixels.end(), {p, p, p});
+  const LocalFeatures a = Extract(grey, 200);
+  const LocalFeatures b = Extract(rgb, 200);
+  ASSERT_EQ(a.keypoints.size(), b.keypoints.size());
+  for (size_t i = 0; i < a.keypoints.size(); ++i) {
+    EXPECT_TRUE(SameKeypoint(a.keypoints[i], b.keypoints[i])) << i;
+  }
+}
+
+TEST(LocalExtractTest, ExactRotationBy90IsRecovered) {
+  const Image src = Synthetic(600, 420, 7);
+  const Image rot = Rotate90(src);
+  const LocalFeatures ref = Extract(src, 100);
+  const LocalFeatures query = Extract(rot, kLocalQueryKeypoints);
+  const double h = src.height;
+  const double frac = RecoveredFraction(
+      ref, query, 100,
+      [h](double x, double y, double* px, double* py) {
+        *px = h - y;
+        *py = x;
+      },
+      3.0);
+  EXPECT_GE(frac, 0.5);
+}
+
+TEST(LocalExtractTest, RotationBy10AndScale07AreRecovered) {
+  const Image src = Synthetic(640, 480, 8);
+  const LocalFeatures ref = Extract(src, 100);
+  for (const auto& [degrees, scale] :
+       {std::pair{10.0, 1.0}, std::pair{0.0, 0.7}, std::pair{-10.0, 0.8}}) {
+    const int w = static_cast<int>(640 * scale);
+    const int h = static_cast<int>(480 * scale);
+    const Image dst = RotateScale(src, degrees, scale, w, h);
+    const LocalFeatures query = Extract(dst, kLocalQueryKeypoints);
+    const double a = degrees * kPi / 180;
+    const double frac = RecoveredFraction(
+        ref, query, 100,
+        [&](double x, double y, double* px, double* py) {
+          const double dx = x - 320;
+          const double dy = y - 240;
+          *px = scale * (std::cos(a) * dx - std::sin(a) * dy) + w / 2.0;
+          *py = scale * (std::sin(a) * dx + std::cos(a) * dy) + h / 2.0;
+        },
+        3.0);
+    EXPECT_GE(frac, 0.5) << degrees << " degrees, scale " << scale;
+  }
+}
+
+TEST(LocalExtractTest, PhotoRotatedBy90IsRecoveredFromJpegBytes) {
+  const std::vector<uint8_t> a =
+      ReadTestFile("pdq/images/reg-test-input/dih/bridge-1-original.jpg");
+  const std::vector<uint8_t> b =
+      ReadTestFile("pdq/images/reg-test-input/dih/bridge-2-rotate-90.jpg");
+  Result<LocalFeatures> ref = ExtractLocalFeaturesFromBytes(a, {.max_keypoints = 100});
+  Result<LocalFeatures> query =
+      ExtractLocalFeaturesFromBytes(b, {.max_keypoints = kLocalQueryKeypoints});
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  ASSERT_TRUE(query.ok()) << query.status().ToString();
+  EXPECT_EQ(ref->width, 1600);
+  EXPECT_EQ(ref->height, 1004);
+  EXPECT_EQ(query->width, 1004);
+  EXPECT_EQ(query->height, 1600);
+  ASSERT_EQ(ref->keypoints.size(), 100u);
+  // Full-size coordinates although the JPEG was decoded at 1/2.
+  float max_x = 0;
+  for (const LocalKeypoint& k : ref->keypoints) max_x = std::max(max_x, k.x);
+  EXPECT_GT(max_x, 1200.0f);
+  // bridge-2 is bridge-1 turned 90 degrees anticlockwise: (x, y) -> (y, 1600 - x).
+  const double frac = RecoveredFraction(
+      *ref, *query, 100,
+      [](double x, double y, double* px, double* py) {
+        *px = y;
+        *py = 1600 - x;
+      },
+      6.0);
+  EXPECT_GE(frac, 0.5);
+}
+
+TEST(LocalExtractTest, BytesPathAgreesWithFullDecode) {
+  const std::vector<uint8_t> bytes =
+      ReadTestFile("pdq/images/reg-test-input/dih/bridge-1-original.jpg");
+  Result<Image> full = DecodeImage(bytes);
+  ASSERT_TRUE(full.ok());
+  const LocalFeatures a = Extract(*full, 100);
+  Result<LocalFeatures> b =
+      ExtractLocalFeaturesFromBytes(bytes, {.max_keypoints = kLocalQueryKeypoints});
+  ASSERT_TRUE(b.ok());
+  const double frac = RecoveredFraction(
+      a, *b, 100,
+      [](double x, double y, double* px, double* py) {
+        *px = x;
+        *py = y;
+      },
+      4.0);
+  EXPECT_GE(frac, 0.7);
+}
+
+}  // namespace
+}  // namespace warden
