@@ -30,10 +30,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   for (auto type : {warden::SignalType::kPdq, warden::SignalType::kMd5, warden::SignalType::kSha1,
-                    warden::SignalType::kSha256}) {
+                    warden::SignalType::kSha256, warden::SignalType::kLocal}) {
     auto signal = warden::Signal::Make(type, text);
+    // SignalHexLength is 0 for the variable-length local signal.
+    const int want = warden::SignalHexLength(type);
     if (signal.ok() && (signal->value != Lower(text) ||
-                        static_cast<int>(signal->value.size()) != warden::SignalHexLength(type))) {
+                        (want != 0 && static_cast<int>(signal->value.size()) != want))) {
       __builtin_trap();
     }
   }

@@ -4,6 +4,9 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <vector>
+
+#include "warden/local_features.h"
 
 namespace warden {
 namespace {
@@ -24,6 +27,48 @@ std::string Printable(char c) {
   return fmt::format("\\x{:02x}", u);
 }
 
+int HexNibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return c - 'A' + 10;  // the caller has checked IsHexDigit
+}
+
+// A local value has no fixed length: it is the hex of the stored form, so besides being hex it
+// must decode; otherwise a bank could hold a "local" value the matcher can never use.
+Result<Signal> MakeLocal(std::string_view value, int quality) {
+  constexpr size_t kMaxDigits = 2 * kLocalMaxStoredBytes;
+  if (value.empty() || value.size() % 2 != 0 || value.size() > kMaxDigits) {
+    return Status::InvalidArgument(
+        fmt::format("local signal must be an even number of hex digits, 2..{}, got {}",
+                    kMaxDigits, value.size()));
+  }
+  Signal s;
+  s.type = SignalType::kLocal;
+  s.value.resize(value.size());
+  std::vector<uint8_t> bytes(value.size() / 2);
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (!IsHexDigit(value[i])) {
+      return Status::InvalidArgument(fmt::format(
+          "local signal has a non-hex character {} at position {}", Printable(value[i]), i));
+    }
+    s.value[i] = ToLowerAscii(value[i]);
+    if (i % 2 == 1) {
+      bytes[i / 2] = static_cast<uint8_t>(HexNibble(value[i - 1]) * 16 + HexNibble(value[i]));
+    }
+  }
+  Result<LocalFeatures> decoded = DecodeLocalFeatures(bytes);
+  if (!decoded.ok()) {
+    return Status::InvalidArgument(
+        fmt::format("local signal does not decode: {}", decoded.status().message()));
+  }
+  if (quality < -1 || quality > 100) {
+    return Status::InvalidArgument(
+        fmt::format("local quality must be 0..100 (or -1 for unknown), got {}", quality));
+  }
+  s.quality = quality;
+  return s;
+}
+
 }  // namespace
 
 const char* SignalTypeName(SignalType type) {
@@ -32,6 +77,7 @@ const char* SignalTypeName(SignalType type) {
     case SignalType::kMd5: return "md5";
     case SignalType::kSha1: return "sha1";
     case SignalType::kSha256: return "sha256";
+    case SignalType::kLocal: return "local";
   }
   return "pdq";
 }
@@ -42,6 +88,7 @@ int SignalHexLength(SignalType type) {
     case SignalType::kMd5: return 32;
     case SignalType::kSha1: return 40;
     case SignalType::kSha256: return 64;
+    case SignalType::kLocal: return 0;
   }
   return 64;
 }
@@ -50,8 +97,8 @@ Result<SignalType> ParseSignalType(std::string_view name) {
   std::string lower;
   lower.reserve(name.size());
   for (char c : name) lower.push_back(ToLowerAscii(c));
-  for (SignalType t :
-       {SignalType::kPdq, SignalType::kMd5, SignalType::kSha1, SignalType::kSha256}) {
+  for (SignalType t : {SignalType::kPdq, SignalType::kMd5, SignalType::kSha1,
+                       SignalType::kSha256, SignalType::kLocal}) {
     if (lower == SignalTypeName(t)) return t;
   }
   std::string shown;
@@ -60,10 +107,11 @@ Result<SignalType> ParseSignalType(std::string_view name) {
     shown += (u >= 0x20 && u < 0x7f) ? std::string(1, c) : fmt::format("\\x{:02x}", u);
   }
   return Status::InvalidArgument(
-      fmt::format("unknown signal type \"{}\" (expected pdq, md5, sha1 or sha256)", shown));
+      fmt::format("unknown signal type \"{}\" (expected pdq, md5, sha1, sha256 or local)", shown));
 }
 
 Result<Signal> Signal::Make(SignalType type, std::string_view value, int quality) {
+  if (type == SignalType::kLocal) return MakeLocal(value, quality);
   const int want = SignalHexLength(type);
   if (value.size() != static_cast<size_t>(want)) {
     return Status::InvalidArgument(fmt::format("{} hash must be {} hex digits, got {}",
@@ -111,6 +159,7 @@ std::string DigestHex(SignalType type, std::span<const uint8_t> bytes) {
     case SignalType::kSha1: md = EVP_sha1(); break;
     case SignalType::kSha256: md = EVP_sha256(); break;
     case SignalType::kPdq: break;
+    case SignalType::kLocal: break;
   }
   WARDEN_CHECK(md != nullptr);
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};

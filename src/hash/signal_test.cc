@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "src/hash/local_test_signal.h"
+
 namespace warden {
 namespace {
 
@@ -125,6 +127,84 @@ TEST(SignalTest, DigestOfBinaryBytes) {
             "541b3e9daa09b20bf85fa273e5cbd3e80185aa4ec298e765db87742b70138a53");
   auto s = Signal::Make(SignalType::kSha256, DigestHex(SignalType::kSha256, zeros));
   EXPECT_TRUE(s.ok());
+}
+
+TEST(SignalLocalTest, NameAndVariableLength) {
+  EXPECT_STREQ(SignalTypeName(SignalType::kLocal), "local");
+  EXPECT_EQ(SignalHexLength(SignalType::kLocal), 0);
+  auto t = ParseSignalType("LOCAL");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(*t, SignalType::kLocal);
+  auto bad = ParseSignalType("orb");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("local"), std::string::npos);
+}
+
+TEST(SignalLocalTest, MakeRejectsBadLengths) {
+  auto odd = Signal::Make(SignalType::kLocal, "abc");
+  ASSERT_FALSE(odd.ok());
+  EXPECT_EQ(odd.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(odd.status().message(),
+            "local signal must be an even number of hex digits, 2..8192, got 3");
+  EXPECT_FALSE(Signal::Make(SignalType::kLocal, "").ok());
+  auto huge = Signal::Make(SignalType::kLocal, std::string(2 * kLocalMaxStoredBytes + 2, 'a'));
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.status().message().find("got 8194"), std::string::npos);
+}
+
+TEST(SignalLocalTest, MakeRejectsNonHexAndUndecodable) {
+  auto ctl = Signal::Make(SignalType::kLocal, "00\n0");
+  ASSERT_FALSE(ctl.ok());
+  EXPECT_EQ(ctl.status().message(), "local signal has a non-hex character \\x0a at position 2");
+  // Hex, but not the stored form (no magic): the decoder's complaint is passed on.
+  auto junk = Signal::Make(SignalType::kLocal, std::string(64, '0'));
+  ASSERT_FALSE(junk.ok());
+  EXPECT_EQ(junk.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(junk.status().message().rfind("local signal does not decode: ", 0), 0u)
+      << junk.status().message();
+  EXPECT_FALSE(Signal::ParseTagged(std::string("local:") + std::string(64, '0')).ok());
+}
+
+TEST(SignalLocalTest, LocalSignalBytesChecksTypeAndHex) {
+  Signal pdq{SignalType::kPdq, kPdqHex, -1};
+  EXPECT_FALSE(LocalSignalBytes(pdq).ok());
+  Signal odd{SignalType::kLocal, "abc", -1};
+  EXPECT_FALSE(LocalSignalBytes(odd).ok());
+  Signal upper{SignalType::kLocal, "0aFf", -1};
+  auto bytes = LocalSignalBytes(upper);
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(*bytes, (std::vector<uint8_t>{0x0a, 0xff}));
+  Signal bad{SignalType::kLocal, "0g", -1};
+  EXPECT_FALSE(LocalSignalBytes(bad).ok());
+}
+
+TEST(SignalLocalTest, EncodedFeaturesMakeAValidSignal) {
+  const LocalFeatures features = SyntheticLocalFeatures(7, 20);
+  const Signal s = LocalSignalFromFeatures(features);
+  EXPECT_EQ(s.type, SignalType::kLocal);
+  EXPECT_EQ(s.value.size() % 2, 0u);
+  EXPECT_LE(s.value.size(), 2 * kLocalMaxStoredBytes);
+  // Upper-case input is accepted and canonicalised.
+  std::string upper = s.value;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto made = Signal::Make(SignalType::kLocal, upper);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  EXPECT_EQ(made->value, s.value);
+  auto tagged = Signal::ParseTagged(s.ToTagged());
+  ASSERT_TRUE(tagged.ok()) << tagged.status().ToString();
+  EXPECT_EQ(*tagged, s);
+  EXPECT_EQ(s.ToTagged().rfind("local:", 0), 0u);
+
+  auto back = LocalFeaturesFromSignal(s);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->width, 640);
+  EXPECT_EQ(back->height, 480);
+  ASSERT_EQ(back->keypoints.size(), 20u);
+  EXPECT_EQ(back->keypoints[3].descriptor, features.keypoints[3].descriptor);
+  EXPECT_NEAR(back->keypoints[3].x, features.keypoints[3].x, 1.0);
+  // Different features give different values; a truncated value no longer decodes.
+  EXPECT_NE(SyntheticLocalSignal(8).value, SyntheticLocalSignal(9).value);
+  EXPECT_FALSE(Signal::Make(SignalType::kLocal, s.value.substr(0, s.value.size() - 2)).ok());
 }
 
 }  // namespace

@@ -21,6 +21,11 @@ Result<std::string> KeyOf(const Signal& signal) {
   if (signal.type == SignalType::kPdq) {
     return Status::InvalidArgument("digest index: pdq signals belong in a PDQ index");
   }
+  if (signal.type == SignalType::kLocal) {
+    // Two photos never share a local value byte for byte unless they are the same file; local
+    // signals are matched by geometric verification (src/local/local_index.h) instead.
+    return Status::InvalidArgument("digest index: local signals belong in a local index");
+  }
   const size_t want = static_cast<size_t>(SignalHexLength(signal.type));
   if (signal.value.size() != want) {
     return Status::InvalidArgument(

@@ -24,7 +24,8 @@ namespace warden {
 class DigestIndex {
  public:
   // Records that `id` holds `signal`. Adding the same pair twice changes nothing.
-  // Errors: kInvalidArgument if the signal is PDQ (use a PdqIndex) or its value is not hex
+  // Errors: kInvalidArgument if the signal is PDQ (use a PdqIndex) or local (use a LocalIndex:
+  // the matcher skips such signals here) or its value is not hex
   // of the type's length (32 for md5, 40 for sha1, 64 for sha256; either case).
   Status Add(const Signal& signal, uint64_t id);
 

@@ -50,6 +50,17 @@ TEST(DigestIndexTest, TypesDoNotMix) {
   EXPECT_EQ(index.Lookup(Sig(SignalType::kSha1, sha1))->size(), 1u);
 }
 
+TEST(DigestIndexTest, LeavesLocalSignalsToTheLocalIndex) {
+  DigestIndex index;
+  // Any even-length hex: the digest index rejects the type before looking at the value.
+  Status local = index.Add(Sig(SignalType::kLocal, std::string(200, '0')), 1);
+  EXPECT_EQ(local.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(local.message(), "digest index: local signals belong in a local index");
+  EXPECT_FALSE(index.Lookup(Sig(SignalType::kLocal, std::string(200, '0'))).ok());
+  EXPECT_FALSE(index.Remove(Sig(SignalType::kLocal, std::string(200, '0')), 1));
+  EXPECT_EQ(index.size(), 0u);
+}
+
 TEST(DigestIndexTest, RejectsMalformedSignals) {
   DigestIndex index;
   Status pdq = index.Add(Sig(SignalType::kPdq, std::string(64, '0')), 1);
