@@ -22,7 +22,7 @@ struct ItemEntry {
   uint32_t bank_slot = 0;        // the matcher's bank slot; 0 = no entry
   uint16_t pdq_positions = 0;    // bit k set: item.signals[k] is indexed as PDQ id (id << 4 | k)
   uint8_t has_digests = 0;       // 1: the item has digest signals in the digest index
-  uint8_t unused = 0;
+  uint8_t has_local = 0;         // 1: some item.signals[k] is in the local index as (id << 4 | k)
 };
 static_assert(sizeof(ItemEntry) == 16);
 

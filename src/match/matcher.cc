@@ -19,15 +19,17 @@
 #include <fmt/core.h>
 
 #include "src/index/digest_index.h"
+#include "src/local/local_index.h"
 #include "src/match/item_table.h"
+#include "warden/local_signal.h"
 #include "warden/matcher.h"
 #include "warden/pdq_index.h"
 
 namespace warden {
 namespace {
 
-// PDQ index ids are (item id << 4) | position of the signal in Item::signals, so one item may
-// hold up to kMaxSignalsPerItem (16) PDQ hashes.
+// PDQ and local index ids are (item id << 4) | position of the signal in Item::signals, so one
+// item may hold up to kMaxSignalsPerItem (16) PDQ hashes or local signals.
 constexpr int kPositionBits = 4;
 static_assert(kMaxSignalsPerItem <= (1 << kPositionBits));
 constexpr int64_t kMaxItemId = int64_t{1} << (63 - kPositionBits);
@@ -44,6 +46,10 @@ bool Indexable(const Signal& signal) {
   return signal.type != SignalType::kPdq || signal.quality < 0 || signal.quality >= kPdqMinQuality;
 }
 
+uint64_t IndexId(int64_t item_id, size_t position) {
+  return (static_cast<uint64_t>(item_id) << kPositionBits) | static_cast<uint64_t>(position);
+}
+
 struct BankInfo {
   std::string name;
   bool alive = false;  // false once deleted (the slot is kept; a new bank of the name reuses it)
@@ -52,26 +58,69 @@ struct BankInfo {
   BankKind kind = BankKind::kPositive;
 };
 
-// A candidate found in an index, before the semantic checks.
+// A candidate found in an index, before the semantic checks. An item may be found both by a
+// hash (PDQ or digest) and by local features; it keeps the best of each.
 struct Candidate {
+  bool hashed = false;  // found by PDQ or a digest; the fields up to digest_value apply
   int distance = 0;
   bool digest = false;
   SignalType type = SignalType::kPdq;
   Dihedral dihedral = Dihedral::kOriginal;
   PdqHash variant;           // the query variant that gave `distance` (PDQ)
   std::string digest_value;  // the query digest (digest)
-  uint32_t bank_slot = 0;
+  // Found by a local query: the verifier's score there, and the query's features (shared
+  // with the query) for the re-verification against the store's item.
+  double local_score = -1;
+  const LocalFeatures* local_query = nullptr;
 };
 
+// Whether a's hash match is better than b's. REQUIRES: both hashed.
 bool Better(const Candidate& a, const Candidate& b) {
   if (a.distance != b.distance) return a.distance < b.distance;
   return a.digest && !b.digest;
 }
 
+// Merges `found` into `into` (the same item): the better hash match, the higher local score.
+void Merge(const Candidate& found, Candidate* into) {
+  if (found.hashed && (!into->hashed || Better(found, *into))) {
+    into->hashed = true;
+    into->distance = found.distance;
+    into->digest = found.digest;
+    into->type = found.type;
+    into->dihedral = found.dihedral;
+    into->variant = found.variant;
+    into->digest_value = found.digest_value;
+  }
+  if (found.local_query != nullptr && found.local_score > into->local_score) {
+    into->local_score = found.local_score;
+    into->local_query = found.local_query;
+  }
+}
+
+// The best verified local match of `query` against the item's local signals, if any reaches
+// min_score. Stored values that do not decode are skipped (the store validated them).
+std::optional<LocalMatchInfo> VerifyItemLocal(const LocalFeatures& query, const Item& item,
+                                              double min_score) {
+  std::optional<LocalMatchInfo> best;
+  LocalVerifyOptions verify;
+  verify.min_score = min_score;
+  for (const BankSignal& bs : item.signals) {
+    if (bs.signal.type != SignalType::kLocal) continue;
+    Result<LocalFeatures> features = LocalFeaturesFromSignal(bs.signal);
+    if (!features.ok()) continue;
+    LocalMatch m = VerifyLocalMatch(query, *features, verify);
+    if (!m.matched || m.score < min_score) continue;
+    if (!best || m.score > best->score) {
+      best = LocalMatchInfo{m.score, m.inliers, m.coverage, m.query_box};
+    }
+  }
+  return best;
+}
+
 class MatcherImpl final : public Matcher {
  public:
   MatcherImpl(BankStore* store, const MatcherOptions& options)
-      : store_(store), options_(options), pdq_(NewMihPdqIndex()) {
+      : store_(store), options_(options), pdq_(NewMihPdqIndex()), local_(NewLocalIndex()) {
     banks_.emplace_back();  // slot 0 means "no bank"
   }
 
@@ -116,8 +165,9 @@ class MatcherImpl final : public Matcher {
 
   BankStore* store_;
   MatcherOptions options_;
-  std::unique_ptr<PdqIndex> pdq_;  // own lock
-  DigestIndex digests_;            // own lock
+  std::unique_ptr<PdqIndex> pdq_;      // own lock
+  DigestIndex digests_;                // own lock
+  std::unique_ptr<LocalIndex> local_;  // own lock
 
   mutable std::shared_mutex mu_;  // guards everything below up to refresh_mu_
   ItemTable items_;
@@ -160,6 +210,9 @@ void MatcherImpl::RemoveItemLocked(int64_t id) {
       pdq_->Remove((static_cast<uint64_t>(id) << kPositionBits) | static_cast<uint64_t>(k));
     }
   }
+  if (entry->has_local) {
+    for (uint64_t k = 0; k < (1u << kPositionBits); ++k) local_->Remove(IndexId(id, k));
+  }
   if (entry->has_digests) {
     auto it = item_digests_.find(id);
     if (it != item_digests_.end()) {
@@ -193,6 +246,12 @@ Status MatcherImpl::AddItemLocked(const Item& item, std::vector<uint64_t>* batch
         WARDEN_RETURN_IF_ERROR(pdq_->Add(index_id, *hash));
       }
       entry.pdq_positions |= static_cast<uint16_t>(1u << k);
+    } else if (signal.type == SignalType::kLocal) {
+      // Decoded once, here; the index keeps the features (compact, as stored).
+      Result<LocalFeatures> features = LocalFeaturesFromSignal(signal);
+      if (!features.ok()) continue;  // the store validated it; never index garbage anyway
+      if (!local_->Add(IndexId(item.id, k), *features).ok()) continue;
+      entry.has_local = 1;
     } else if (digests_.Add(signal, static_cast<uint64_t>(item.id)).ok()) {
       digests.push_back(signal);
     }
@@ -368,6 +427,10 @@ Result<int64_t> MatcherImpl::Refresh() {
 Result<LookupResult> MatcherImpl::Lookup(const std::vector<MatchQuery>& queries,
                                          const LookupOptions& options) const {
   WARDEN_RETURN_IF_ERROR(ValidatePdqMaxDistance(options.threshold));
+  if (!(options.local_min_score >= 0)) {
+    return Status::InvalidArgument(
+        fmt::format("local_min_score must be >= 0, got {}", options.local_min_score));
+  }
   {
     std::shared_lock lock(mu_);
     for (const std::string& name : options.banks) {
@@ -381,11 +444,33 @@ Result<LookupResult> MatcherImpl::Lookup(const std::vector<MatchQuery>& queries,
   std::unordered_map<int64_t, Candidate> candidates;
   auto offer = [&](int64_t item_id, Candidate candidate) {
     auto [it, inserted] = candidates.try_emplace(item_id, candidate);
-    if (!inserted && Better(candidate, it->second)) it->second = std::move(candidate);
+    if (!inserted) Merge(candidate, &it->second);
   };
+  // Local query forms decoded from hex live here for the whole lookup (candidates point in).
+  std::vector<std::unique_ptr<LocalFeatures>> decoded_local;
   for (const MatchQuery& query : queries) {
     const Signal& signal = query.signal;
-    if (signal.type == SignalType::kPdq) {
+    if (signal.type == SignalType::kLocal) {
+      const LocalFeatures* features = query.local.get();
+      if (features == nullptr) {
+        Result<LocalFeatures> parsed = LocalFeaturesFromSignal(signal);
+        if (!parsed.ok()) {
+          return Status::InvalidArgument(
+              fmt::format("local query: {}", parsed.status().message()));
+        }
+        decoded_local.push_back(std::make_unique<LocalFeatures>(std::move(*parsed)));
+        features = decoded_local.back().get();
+      }
+      LocalSearchOptions search;
+      search.verify.min_score = options.local_min_score;
+      for (const LocalIndexMatch& found : local_->Search(*features, search)) {
+        if (!found.match.matched || found.match.score < options.local_min_score) continue;
+        Candidate c;
+        c.local_score = found.match.score;
+        c.local_query = features;
+        offer(static_cast<int64_t>(found.id >> kPositionBits), std::move(c));
+      }
+    } else if (signal.type == SignalType::kPdq) {
       WARDEN_ASSIGN_OR_RETURN(PdqHash hash, PdqHash::FromHex(signal.value));
       if (!options.raw && signal.quality >= 0 && signal.quality < kPdqMinQuality) {
         result.notes.push_back(fmt::format("pdq query {} has quality {}, under {}: not matched",
@@ -404,6 +489,7 @@ Result<LookupResult> MatcherImpl::Lookup(const std::vector<MatchQuery>& queries,
                                 pdq_->Search(variants[d], options.threshold));
         for (const PdqNeighbor& n : found) {
           Candidate c;
+          c.hashed = true;
           c.distance = n.distance;
           c.dihedral = static_cast<Dihedral>(d);
           c.variant = variants[d];
@@ -414,6 +500,7 @@ Result<LookupResult> MatcherImpl::Lookup(const std::vector<MatchQuery>& queries,
       WARDEN_ASSIGN_OR_RETURN(std::vector<uint64_t> ids, digests_.Lookup(signal));
       for (uint64_t id : ids) {
         Candidate c;
+        c.hashed = true;
         c.digest = true;
         c.type = signal.type;
         c.digest_value = signal.value;
@@ -473,6 +560,7 @@ Status MatcherImpl::CheckCandidates(const std::unordered_map<int64_t, Candidate>
     Match match;
     match.distance = -1;
     for (const BankSignal& bs : item->signals) {
+      if (!c.hashed) break;
       if (c.digest) {
         if (bs.signal.type == c.type && bs.signal.value == c.digest_value) {
           match.signal_type = c.type;
@@ -492,7 +580,13 @@ Status MatcherImpl::CheckCandidates(const std::unordered_map<int64_t, Candidate>
         }
       }
     }
-    if (match.distance < 0) continue;  // the item no longer holds the signal
+    if (c.local_query != nullptr) {
+      match.local = VerifyItemLocal(*c.local_query, *item, options.local_min_score);
+    }
+    if (match.distance < 0) {
+      if (!match.local) continue;  // the item no longer holds the signal
+      match.signal_type = SignalType::kLocal;
+    }
     match.bank = s.bank;
     match.bank_kind = s.kind;
     match.item_id = s.item_id;
@@ -501,7 +595,11 @@ Status MatcherImpl::CheckCandidates(const std::unordered_map<int64_t, Candidate>
     (s.kind == BankKind::kNegative ? negative : positive).push_back(std::move(match));
   }
   auto order = [](const Match& a, const Match& b) {
-    if (a.distance != b.distance) return a.distance < b.distance;
+    // Hash matches (distance >= 0) first, by distance; then local-only ones, by score.
+    const bool a_local = a.distance < 0, b_local = b.distance < 0;
+    if (a_local != b_local) return b_local;
+    if (!a_local && a.distance != b.distance) return a.distance < b.distance;
+    if (a_local && a.local->score != b.local->score) return a.local->score > b.local->score;
     if (a.bank != b.bank) return a.bank < b.bank;
     return a.item_id < b.item_id;
   };
@@ -526,6 +624,8 @@ MatcherStats MatcherImpl::Stats() const {
   stats.items = static_cast<int64_t>(items_.size());
   stats.pdq_signals = static_cast<int64_t>(pdq_->size());
   stats.digest_signals = static_cast<int64_t>(digests_.size());
+  stats.local_signals = static_cast<int64_t>(local_->size());
+  stats.local_index_bytes = local_->memory_bytes();
   stats.banks =
       std::count_if(banks_.begin(), banks_.end(), [](const BankInfo& b) { return b.alive; });
   stats.last_seq = last_seq_.load();
@@ -548,6 +648,13 @@ void MatcherImpl::StartRefresher() {
 }
 
 }  // namespace
+
+MatchQuery LocalMatchQuery(std::shared_ptr<const LocalFeatures> features) {
+  MatchQuery query;
+  query.signal.type = SignalType::kLocal;
+  query.local = std::move(features);
+  return query;
+}
 
 Result<std::unique_ptr<Matcher>> NewMatcher(BankStore* store, const MatcherOptions& options) {
   WARDEN_CHECK(store != nullptr);
