@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <charconv>
+#include <cmath>
 #include <limits>
 
 #include "src/bank/item_json.h"
@@ -155,16 +156,39 @@ json HmaBankJson(const Bank& bank) {
   return j;
 }
 
+namespace {
+
+// Three decimals are plenty for a score or a coverage fraction and keep answers short.
+double Rounded(double v) { return std::round(v * 1000) / 1000; }
+
+}  // namespace
+
+json LocalRegionJson(const LocalBox& box) {
+  // Whole query pixels that contain the inliers' box.
+  return {{"x0", static_cast<int64_t>(std::floor(box.x0))},
+          {"y0", static_cast<int64_t>(std::floor(box.y0))},
+          {"x1", static_cast<int64_t>(std::ceil(box.x1))},
+          {"y1", static_cast<int64_t>(std::ceil(box.y1))}};
+}
+
 json MatchJson(const Match& m) {
+  const bool local = m.signal_type == SignalType::kLocal;
   json j = {{"bank", m.bank},
             {"bank_kind", BankKindName(m.bank_kind)},
             {"item_id", m.item_id},
             {"signal_type", SignalTypeName(m.signal_type)},
-            {"signal_value", m.signal_value},
-            {"distance", m.distance},
+            // A local match has no distance, and its value (up to 8 KB of hex) is not echoed.
+            {"signal_value", local ? json(nullptr) : json(m.signal_value)},
+            {"distance", local ? json(nullptr) : json(m.distance)},
             {"classification", ClassificationJson(m.classification)},
             {"provenance", ProvenanceJson(m.provenance)}};
   if (m.signal_type == SignalType::kPdq) j["dihedral"] = DihedralName(m.dihedral);
+  if (m.local) {
+    j["score"] = Rounded(m.local->score);
+    j["inliers"] = m.local->inliers;
+    j["coverage"] = Rounded(m.local->coverage);
+    j["region"] = LocalRegionJson(m.local->region);
+  }
   if (!m.suppressed_by_bank.empty()) {
     j["suppressed_by"] = {{"bank", m.suppressed_by_bank}, {"item_id", m.suppressed_by_item}};
   }

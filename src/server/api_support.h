@@ -57,7 +57,10 @@ nlohmann::json ProvenanceJson(const Provenance& p);
 // HMA's bank object: {"name", "matching_enabled_ratio"} plus Warden's fields (BankToJson,
 // src/bank/item_json.h).
 nlohmann::json HmaBankJson(const Bank& bank);
-// The /v1 Match object.
+// {"x0", "y0", "x1", "y1"}: the whole query pixels containing `box` (floor, ceil).
+nlohmann::json LocalRegionJson(const LocalBox& box);
+// The /v1 Match object. A local match has "distance" and "signal_value" null; a match with
+// local evidence (Match::local) adds "score", "inliers", "coverage" and "region".
 nlohmann::json MatchJson(const Match& m);
 // {"matched", "matches", "negative", "suppressed", "notes"}.
 nlohmann::json LookupResultJson(const LookupResult& r);

@@ -33,6 +33,9 @@ http::RouteOptions BlockingWithUrl() {
 }
 
 // ?signal_type=&signal= as a Signal. Errors: 400 bad_request (missing) or malformed_hash.
+constexpr char kNoLocalOnHma[] =
+    "signal type \"local\" is not served on HMA paths: use /v1/lookup or /v1/match";
+
 Result<Signal> SignalFromQuery(const http::Request& request) {
   std::optional<std::string> type = request.Query("signal_type");
   std::optional<std::string> value = request.Query("signal");
@@ -40,6 +43,8 @@ Result<Signal> SignalFromQuery(const http::Request& request) {
     return Status::InvalidArgument("either url or both signal and signal_type are required");
   }
   WARDEN_ASSIGN_OR_RETURN(SignalType t, ParseSignalType(*type));
+  // HMA knows no local features (Warden's /v1/lookup and /v1/match match them).
+  if (t == SignalType::kLocal) return Status::InvalidArgument(kNoLocalOnHma);
   return Signal::Make(t, *value);
 }
 
@@ -277,6 +282,7 @@ void AddHmaRoutes(ServiceContext& ctx) {
             for (const auto& [type_name, pair] : body->items()) {
               Result<SignalType> type = ParseSignalType(type_name);
               if (!type.ok()) return ErrorFromStatus(type.status(), ErrorDomain::kHash);
+              if (*type == SignalType::kLocal) return http::ErrorResponse(400, "malformed_hash", kNoLocalOnHma);
               if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) {
                 return BadRequest(fmt::format("\"{}\" must be a list of exactly 2 hashes", type_name));
               }

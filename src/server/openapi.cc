@@ -24,16 +24,21 @@ struct Operation {
 
 const std::vector<Operation>& Operations() {
   static const std::vector<Operation> ops = {
-      {"post", "/v1/hash", "hasher", "Hash an uploaded image (raw body or multipart)",
+      {"post", "/v1/hash", "hasher",
+       "Hash an uploaded image (raw body or multipart); ?signals=pdq,md5,sha1,sha256,local picks "
+       "the signals (default: the four hashes; local features, up to 8 KB of hex, only when asked)",
        "image bytes, or multipart/form-data with a file part", "hash record: width, height, format, pipeline, too_small, signals[], dihedral{}"},
       {"get", "/v1/hash", "hasher", "Hash the image at ?url= (http(s), public addresses only unless allow-listed)", "",
        "hash record"},
-      {"post", "/v1/match", "matcher", "Hash an uploaded image and match it in one call",
+      {"post", "/v1/match", "matcher",
+       "Hash an uploaded image and match it in one call: PDQ, digests and (?local=, by default "
+       "when the banks hold local signals) local features with geometric verification; a local "
+       "match reports score, inliers, coverage and region {x0, y0, x1, y1} in query pixels",
        "image bytes or multipart", "{hash, matched, matches[], negative[], suppressed[], notes[]}"},
       {"get", "/v1/match", "matcher", "Hash the image at ?url= and match it", "",
        "{hash, matched, matches[], negative[], suppressed[], notes[]}"},
       {"post", "/v1/lookup", "matcher", "Look up 1..1000 hashes in one request",
-       "{hashes: [{signal_type, value, quality} | \"type:hex\"], threshold, banks[], dihedral}",
+       "{hashes: [{signal_type, value, quality} | \"type:hex\"], threshold, banks[], dihedral, local_min_score}",
        "{results: [{signal_type, value, matched, matches[], negative[], suppressed[], notes[]}]}"},
       {"get", "/v1/banks", "matcher", "List banks with their settings and item counts", "", "{banks: [bank]}"},
       {"post", "/v1/banks", "curator", "Create a bank",

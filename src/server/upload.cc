@@ -25,7 +25,7 @@ Result<HashOptions> HashOptionsFor(const ServiceContext& ctx, const http::Reques
 }
 
 HashedUpload HashFromRequest(const ServiceContext& ctx, const http::Request& request,
-                             UploadStyle style, const HashOptions& options) {
+                             UploadStyle style, const HashOptions& options, int local_keypoints) {
   HashedUpload out;
   std::string_view bytes;
   std::string fetched;  // owns a fetched body for the duration of the hashing
@@ -81,11 +81,24 @@ HashedUpload HashFromRequest(const ServiceContext& ctx, const http::Request& req
   }
   if (bytes.empty()) return Fail(http::ErrorResponse(400, "not_an_image", "the image is empty (0 bytes)"));
 
-  Result<HashRecord> record = HashImageBytes(
-      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
-      options);
+  const std::span<const uint8_t> image(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                      bytes.size());
+  Result<HashRecord> record = HashImageBytes(image, options);
   if (!record.ok()) return Fail(ErrorFromStatus(record.status(), ErrorDomain::kImage));
   out.record = std::move(*record);
+  if (local_keypoints > 0) {
+    // A second decode, on purpose: the extractor decodes JPEG at the reduced DCT scale its
+    // detector needs, which costs less than sharing the hasher's full-resolution pixels.
+    LocalExtractOptions local_options;
+    local_options.max_keypoints = local_keypoints;
+    Result<LocalFeatures> features =
+        ExtractLocalFeaturesFromBytes(image, local_options, options.decode);
+    if (features.ok()) {
+      out.local = std::make_shared<const LocalFeatures>(std::move(*features));
+    } else {
+      out.local_status = features.status();
+    }
+  }
   return out;
 }
 

@@ -12,6 +12,7 @@
 #ifndef WARDEN_SRC_SERVER_UPLOAD_H_
 #define WARDEN_SRC_SERVER_UPLOAD_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,7 @@
 #include "src/http/multipart.h"
 #include "src/server/service_context.h"
 #include "warden/hasher.h"
+#include "warden/local_features.h"
 
 namespace warden {
 
@@ -31,13 +33,21 @@ struct HashedUpload {
   http::Response error;              // the answer to send when !record
   std::vector<http::FormPart> parts;  // every multipart part (e.g. a "metadata" field)
   std::string source;                 // "upload", "body" or "url" (for the audit detail)
+  // Local features of the image, when asked for (local_keypoints > 0) and extracted; else
+  // null with the reason in local_status (the caller decides whether that fails the request).
+  std::shared_ptr<const LocalFeatures> local;
+  Status local_status;
 };
 
-// Finds the image in `request` (see above) and hashes it with `options`.
+// Finds the image in `request` (see above) and hashes it with `options`. With
+// local_keypoints > 0 (1..2000) it also extracts that many local features at most
+// (kLocalQueryKeypoints for a query, kLocalStoredKeypoints for the stored form), from the same
+// bytes and with options.decode's pixel limit.
 // Errors become `error`: 400 bad_request (no image, several files, unknown field name),
 // 400 not_an_image, 413 image_too_large, 403 url_refused, 502 fetch_failed.
 HashedUpload HashFromRequest(const ServiceContext& ctx, const http::Request& request,
-                             UploadStyle style, const HashOptions& options);
+                             UploadStyle style, const HashOptions& options,
+                             int local_keypoints = 0);
 
 // The hash options a request asks for: the config's, overridden by ?pipeline= and ?dihedral=.
 // Errors: kInvalidArgument naming the parameter.

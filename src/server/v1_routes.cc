@@ -1,6 +1,8 @@
 // Warden's own API under /v1/ (docs/api.md, "/v1/").
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -9,6 +11,7 @@
 #include "src/server/service_context.h"
 #include "src/server/upload.h"
 #include "warden/bank_formats.h"
+#include "warden/local_signal.h"
 #include "warden/pdq.h"
 #include "warden/pdq_index.h"
 
@@ -27,9 +30,39 @@ http::RouteOptions Blocking(int64_t max_body_bytes = 0) {
 // Imports may be larger than ordinary requests: a hotline's NCMEC or StopNCII file.
 constexpr int64_t kImportMaxBodyBytes = 512LL << 20;
 
-json HashRecordJson(const HashRecord& r, bool dihedral) {
+// The signals /v1/hash answers: ?signals=pdq,md5,sha1,sha256,local (any of them); absent =
+// the four hashes. Local features are opt-in: their value is up to 8 KB of hex.
+struct SignalChoice {
+  std::vector<SignalType> hashes = {SignalType::kPdq, SignalType::kMd5, SignalType::kSha1,
+                                    SignalType::kSha256};
+  bool local = false;
+};
+
+Result<SignalChoice> SignalChoiceFromQuery(const http::Request& request) {
+  std::vector<std::string> names = QueryList(request, "signals");
+  SignalChoice choice;
+  if (names.empty()) return choice;
+  choice.hashes.clear();
+  for (const std::string& name : names) {
+    Result<SignalType> type = ParseSignalType(name);
+    if (!type.ok()) return Status::InvalidArgument("parameter 'signals': " + type.status().message());
+    if (*type == SignalType::kLocal) {
+      choice.local = true;
+    } else {
+      choice.hashes.push_back(*type);
+    }
+  }
+  return choice;
+}
+
+// `only`: the hash types to list (null = every one computed).
+json HashRecordJson(const HashRecord& r, bool dihedral, const SignalChoice* only = nullptr) {
   json signals = json::array();
   for (const Signal& s : r.Signals()) {
+    if (only != nullptr &&
+        std::find(only->hashes.begin(), only->hashes.end(), s.type) == only->hashes.end()) {
+      continue;
+    }
     BankSignal b = DefaultAlgorithmFor(s);
     json j = {{"type", SignalTypeName(s.type)}, {"value", s.value}};
     if (s.type == SignalType::kPdq) j["quality"] = s.quality;
@@ -55,6 +88,31 @@ json HashRecordJson(const HashRecord& r, bool dihedral) {
   return out;
 }
 
+// The local-feature summary of a hash record in a /v1/match answer: the keypoint count, never
+// the features ({"error": ...} when extraction failed).
+json LocalSummaryJson(const HashedUpload& up) {
+  if (up.local == nullptr) return {{"error", up.local_status.message()}};
+  return {{"keypoints", up.local->keypoints.size()}};
+}
+
+// /v1/match extracts local features when ?local=true, or by default when the matcher holds
+// local signals (an extraction costs about as much as hashing: skip it when it cannot match).
+Result<bool> WantLocal(const ServiceContext& ctx, const http::Request& request) {
+  return QueryBool(request, "local", ctx.matcher->Stats().local_signals > 0);
+}
+
+Result<double> LocalMinScore(const http::Request& request) {
+  std::optional<std::string> v = request.Query("local_min_score");
+  if (!v) return kLocalDefaultMinScore;
+  char* end = nullptr;
+  const double score = std::strtod(v->c_str(), &end);
+  if (v->empty() || end != v->c_str() + v->size() || !(score >= 0) || score > 1e6) {
+    return Status::InvalidArgument(fmt::format(
+        "parameter 'local_min_score' must be a number 0..1000000, got '{}'", v->substr(0, 40)));
+  }
+  return score;
+}
+
 Result<LookupOptions> LookupOptionsFromQuery(const ServiceContext& ctx, const http::Request& request) {
   LookupOptions options;
   WARDEN_ASSIGN_OR_RETURN(int64_t threshold,
@@ -62,6 +120,7 @@ Result<LookupOptions> LookupOptionsFromQuery(const ServiceContext& ctx, const ht
   options.threshold = static_cast<int>(threshold);
   options.banks = QueryList(request, "banks");
   WARDEN_ASSIGN_OR_RETURN(options.dihedral, QueryBool(request, "dihedral", ctx.config.dihedral));
+  WARDEN_ASSIGN_OR_RETURN(options.local_min_score, LocalMinScore(request));
   return options;
 }
 
@@ -146,11 +205,24 @@ void AddHashAndMatch(ServiceContext& ctx) {
   auto hash = [c](http::Request& request, CallContext& call) -> http::Response {
     Result<HashOptions> options = HashOptionsFor(*c, request);
     if (!options.ok()) return ErrorFromStatus(options.status());
-    HashedUpload up = HashFromRequest(*c, request, UploadStyle::kWarden, *options);
+    Result<SignalChoice> choice = SignalChoiceFromQuery(request);
+    if (!choice.ok()) return ErrorFromStatus(choice.status());
+    HashedUpload up = HashFromRequest(*c, request, UploadStyle::kWarden, *options,
+                                      choice->local ? kLocalStoredKeypoints : 0);
     if (!up.record) return up.error;
+    json out = HashRecordJson(*up.record, options->dihedral, &*choice);
+    if (choice->local) {
+      // Asked for explicitly, so a failed extraction fails the request.
+      if (up.local == nullptr) return ErrorFromStatus(up.local_status, ErrorDomain::kImage);
+      out["signals"].push_back({{"type", SignalTypeName(SignalType::kLocal)},
+                                {"value", LocalSignalFromFeatures(*up.local).value},
+                                {"algorithm", kLocalAlgorithm},
+                                {"algorithm_version", kLocalAlgorithmVersion},
+                                {"keypoints", up.local->keypoints.size()}});
+    }
     call.outcome = "hashed";
     call.detail = up.source;
-    return JsonResponse(HashRecordJson(*up.record, options->dihedral));
+    return JsonResponse(out);
   };
   ctx.Add("POST", "/v1/hash", Access::kHasher, AuditKind::kLookup, hash, Blocking());
   ctx.Add("GET", "/v1/hash", Access::kHasher, AuditKind::kLookup, hash, Blocking());
@@ -161,7 +233,10 @@ void AddHashAndMatch(ServiceContext& ctx) {
     Result<LookupOptions> lookup = LookupOptionsFromQuery(*c, request);
     if (!lookup.ok()) return ErrorFromStatus(lookup.status());
     options->dihedral = lookup->dihedral;
-    HashedUpload up = HashFromRequest(*c, request, UploadStyle::kWarden, *options);
+    Result<bool> local = WantLocal(*c, request);
+    if (!local.ok()) return ErrorFromStatus(local.status());
+    HashedUpload up = HashFromRequest(*c, request, UploadStyle::kWarden, *options,
+                                      *local ? kLocalQueryKeypoints : 0);
     if (!up.record) return up.error;
     std::vector<MatchQuery> queries;
     for (const Signal& s : up.record->Signals()) {
@@ -169,12 +244,17 @@ void AddHashAndMatch(ServiceContext& ctx) {
       if (s.type == SignalType::kPdq && lookup->dihedral) q.dihedral = up.record->pdq.dihedral;
       queries.push_back(std::move(q));
     }
+    if (up.local != nullptr) queries.push_back(LocalMatchQuery(up.local));
     Result<LookupResult> result = c->matcher->Lookup(queries, *lookup);
     if (!result.ok()) return ErrorFromStatus(result.status(), ErrorDomain::kBank);
+    if (*local && up.local == nullptr) {
+      result->notes.push_back("local features not extracted: " + up.local_status.message());
+    }
     call.outcome = result->matched() ? "match" : "no_match";
     call.detail = fmt::format("{} matches={}", up.source, result->matches.size());
     json out = LookupResultJson(*result);
     out["hash"] = HashRecordJson(*up.record, lookup->dihedral);
+    if (*local) out["hash"]["local"] = LocalSummaryJson(up);
     return JsonResponse(out);
   };
   ctx.Add("POST", "/v1/match", Access::kMatcher, AuditKind::kLookup, match, Blocking());
@@ -202,6 +282,9 @@ void AddHashAndMatch(ServiceContext& ctx) {
               options.threshold = static_cast<int>(t->get<int64_t>());
             }
             if (Status s = Field(*body, "dihedral", &options.dihedral); !s.ok()) return ErrorFromStatus(s);
+            if (Status s = Field(*body, "local_min_score", &options.local_min_score); !s.ok()) {
+              return ErrorFromStatus(s);
+            }
             if (auto b = body->find("banks"); b != body->end() && !b->is_null()) {
               if (!b->is_array()) return BadRequest("field \"banks\" must be a list of names");
               for (const json& name : *b) {
@@ -223,7 +306,8 @@ void AddHashAndMatch(ServiceContext& ctx) {
               if (!r.ok()) return ErrorFromStatus(r.status(), ErrorDomain::kBank);
               json one = LookupResultJson(*r);
               one["signal_type"] = SignalTypeName(s.type);
-              one["value"] = s.value;
+              // A local value (up to 8 KB of hex) is not echoed back.
+              one["value"] = s.type == SignalType::kLocal ? json(nullptr) : json(s.value);
               matched += r->matched();
               results.push_back(std::move(one));
             }
