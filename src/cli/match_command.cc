@@ -1,5 +1,6 @@
 #include "src/cli/match_command.h"
 
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -25,7 +26,7 @@ struct Input {
   std::vector<MatchQuery> queries;
 };
 
-// "pdq:HEX", "md5:HEX", ... or 64 bare hex digits (PDQ).
+// "pdq:HEX", "md5:HEX", "local:HEX", ... or 64 bare hex digits (PDQ).
 Result<Signal> ParseHashArgument(const std::string& arg) {
   Result<Signal> signal = arg.find(':') == std::string::npos ? Signal::Make(SignalType::kPdq, arg)
                                                              : Signal::ParseTagged(arg);
@@ -35,20 +36,37 @@ Result<Signal> ParseHashArgument(const std::string& arg) {
   return signal;
 }
 
+// Whole pixels containing the box: "X0,Y0-X1,Y1".
+struct Region {
+  int64_t x0, y0, x1, y1;
+};
+Region RegionOf(const LocalBox& box) {
+  return {static_cast<int64_t>(std::floor(box.x0)), static_cast<int64_t>(std::floor(box.y0)),
+          static_cast<int64_t>(std::ceil(box.x1)), static_cast<int64_t>(std::ceil(box.y1))};
+}
+
 nlohmann::json MatchJson(const Match& m) {
   Item item;  // for the one JSON shape of classification and provenance (item_json.h)
   item.classification = m.classification;
   item.provenance = m.provenance;
   nlohmann::json whole = ItemToJson(item);
+  const bool local = m.signal_type == SignalType::kLocal;
   nlohmann::json j = {{"bank", m.bank},
                       {"bank_kind", BankKindName(m.bank_kind)},
                       {"item_id", m.item_id},
                       {"signal_type", SignalTypeName(m.signal_type)},
-                      {"signal", m.signal_value},
-                      {"distance", m.distance},
+                      {"signal", local ? nlohmann::json(nullptr) : nlohmann::json(m.signal_value)},
+                      {"distance", local ? nlohmann::json(nullptr) : nlohmann::json(m.distance)},
                       {"classification", whole["classification"]},
                       {"provenance", whole["provenance"]}};
   if (m.signal_type == SignalType::kPdq) j["dihedral"] = DihedralName(m.dihedral);
+  if (m.local) {
+    const Region r = RegionOf(m.local->region);
+    j["score"] = std::round(m.local->score * 1000) / 1000;
+    j["inliers"] = m.local->inliers;
+    j["coverage"] = std::round(m.local->coverage * 1000) / 1000;
+    j["region"] = {{"x0", r.x0}, {"y0", r.y0}, {"x1", r.x1}, {"y1", r.y1}};
+  }
   if (m.suppressed_by_item > 0) {
     j["suppressed_by"] = {{"bank", m.suppressed_by_bank}, {"item_id", m.suppressed_by_item}};
   }
@@ -73,12 +91,22 @@ std::string Details(const Match& m) {
 }
 
 std::string MatchText(const Match& m) {
+  std::string local;
+  if (m.local) {
+    const Region r = RegionOf(m.local->region);
+    local = fmt::format("local score {:.1f} region {},{}-{},{}", m.local->score, r.x0, r.y0, r.x1,
+                        r.y1);
+  }
+  if (m.signal_type == SignalType::kLocal) {
+    return fmt::format("{} item {} {}{}", m.bank, m.item_id, local, Details(m));
+  }
   std::string variant;
   if (m.signal_type == SignalType::kPdq && m.dihedral != Dihedral::kOriginal) {
     variant = fmt::format(" [{}]", DihedralName(m.dihedral));
   }
-  return fmt::format("{} item {} {} distance {}{}{}", m.bank, m.item_id,
-                     SignalTypeName(m.signal_type), m.distance, variant, Details(m));
+  if (!local.empty()) local = " " + local;
+  return fmt::format("{} item {} {} distance {}{}{}{}", m.bank, m.item_id,
+                     SignalTypeName(m.signal_type), m.distance, variant, local, Details(m));
 }
 
 void PrintResult(const MatchCommandOptions& o, const std::string& label, const LookupResult& r,
@@ -109,17 +137,26 @@ CLI::App* AddMatchCommand(CLI::App* app, MatchCommandOptions* o) {
   CLI::App* match = app->add_subcommand(
       "match",
       "Look image files and hashes up in the banks (PDQ within --threshold, digests "
-      "exactly).");
+      "exactly, local features by geometric verification).");
   match->add_option("PATH", o->paths, "Image files to hash (fullres pipeline) and look up");
   match->add_option("--hash", o->hashes,
-                    "A hash to look up: pdq:HEX, md5:HEX, sha1:HEX, sha256:HEX or 64 hex (PDQ); "
-                    "repeatable");
+                    "A hash to look up: pdq:HEX, md5:HEX, sha1:HEX, sha256:HEX, local:HEX or 64 "
+                    "hex (PDQ); repeatable");
   match->add_option("--banks", o->banks, "Only these positive banks (negative banks always apply)")
       ->delimiter(',');
   match->add_option("--threshold", o->threshold, "PDQ distance, inclusive, 0..256")
       ->check(CLI::Range(0, kPdqMaxDistance))
       ->capture_default_str();
   match->add_flag("--dihedral", o->dihedral, "Also match the 8 rotations/mirrors of each query");
+  match->add_option("--local", o->local,
+                    "Extract each image's local features and look them up: on, off, or auto "
+                    "(when the banks hold local signals)")
+      ->check(CLI::IsMember({"auto", "on", "off"}))
+      ->capture_default_str();
+  match->add_option("--local-min-score", o->local_min_score,
+                    "Local features match at this verifier score or more")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
   match->add_flag("--raw", o->raw,
                   "Ignore disabled items and banks, ratios and negative banks (HMA raw_lookup)");
   match->add_option("--format", o->format, "text or json")
@@ -156,6 +193,7 @@ int RunMatchCommand(const MatchCommandOptions& o, std::FILE* out, std::FILE* err
   options.banks = o.banks;
   options.dihedral = o.dihedral;
   options.raw = o.raw;
+  options.local_min_score = o.local_min_score;
   for (const std::string& bank : options.banks) {
     Status name = ValidateBankName(bank);
     if (!name.ok()) {
@@ -189,6 +227,10 @@ int RunMatchCommand(const MatchCommandOptions& o, std::FILE* out, std::FILE* err
   HashOptions hash_options;
   hash_options.pipeline = Pipeline::kFullres;
   hash_options.dihedral = o.dihedral;
+  const bool local =
+      o.local == "on" || (o.local == "auto" && (*matcher)->Stats().local_signals > 0);
+  LocalExtractOptions local_options;
+  local_options.max_keypoints = kLocalQueryKeypoints;
   for (const std::string& path : o.paths) {
     Result<std::vector<uint8_t>> bytes = ReadFileBytes(path);
     Result<HashRecord> record =
@@ -205,6 +247,16 @@ int RunMatchCommand(const MatchCommandOptions& o, std::FILE* out, std::FILE* err
         query.dihedral = record->pdq.dihedral;
       }
       input.queries.push_back(std::move(query));
+    }
+    if (local) {
+      Result<LocalFeatures> features = ExtractLocalFeaturesFromBytes(*bytes, local_options);
+      if (!features.ok()) {
+        fmt::print(err, "warden: {}: local features: {}\n", path, FailureReason(features.status()));
+        status = 1;
+        continue;
+      }
+      input.queries.push_back(
+          LocalMatchQuery(std::make_shared<const LocalFeatures>(std::move(*features))));
     }
     if (!answer(input)) return status;
   }
