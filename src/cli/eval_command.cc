@@ -3,6 +3,7 @@
 #include <sstream>
 #include <thread>
 
+#include "src/cli/eval_launcher.h"
 #include "src/eval/eval_signal.h"
 #include "src/eval/report.h"
 #include "src/eval/transforms.h"
@@ -10,8 +11,7 @@
 namespace warden {
 
 CLI::App* AddEvalCommand(CLI::App* app, EvalCommandOptions* o) {
-  CLI::App* cmd = app->add_subcommand(
-      "eval", "Measure which transformed copies each signal catches on a corpus (issue 5).");
+  CLI::App* cmd = app->add_subcommand("eval", kEvalCommandSummary);
   const unsigned cores = std::thread::hardware_concurrency();
   o->run.jobs = cores == 0 ? 1 : static_cast<int>(cores);
   cmd->add_option("--corpus", o->run.corpus_dir, "Corpus folder holding manifest.tsv");

@@ -11,7 +11,7 @@
 
 #include "src/cli/bank_command.h"
 #include "src/cli/compare_command.h"
-#include "src/cli/eval_command.h"
+#include "src/cli/eval_launcher.h"
 #include "src/cli/hash_command.h"
 #include "src/cli/keys_command.h"
 #include "src/cli/match_command.h"
@@ -31,6 +31,8 @@ constexpr char kHashFooter[] = R"(Output (standard output, one line per input, i
   json  one object per line: path, pdq, quality, md5, sha1, sha256, width, height, format,
         pipeline, algorithm, algorithm_version, too_small[, dihedral{orig,...}]
   Digests (md5, sha1, sha256) are computed only for csv and json. Standard input is "-".
+  --local adds the local signal: text "local:<hex>" before the path (import the lines with
+  'warden bank import NAME -'), csv columns local,local_keypoints, json "local" and more.
 An image under 5 px on a side hashes to all zeros with quality 0 (PDQ spec); json marks it
 "too_small": true, text and csv also print a note on standard error.
 A file that cannot be hashed gets one line "warden: PATH: REASON" on standard error; the
@@ -38,6 +40,7 @@ others are still hashed.
 Exit status: 0 all hashed, 1 any input failed, 2 usage error.)";
 
 int Run(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "eval") return ExecEvalProgram(argv);
   CLI::App app{"Warden: perceptual (PDQ) and exact (MD5, SHA-1, SHA-256) image hashing.", "warden"};
   app.set_version_flag("--version", std::string("warden " WARDEN_VERSION " (") +
                                         std::string(kPdqAlgorithm) + " algorithm version " +
@@ -64,6 +67,8 @@ int Run(int argc, char** argv) {
       ->check(CLI::IsMember({"fullres", "cli512", "fast"}))
       ->capture_default_str();
   hash_cmd->add_flag("--dihedral", hash.dihedral, "Also print the 8 rotated/flipped PDQ hashes");
+  hash_cmd->add_flag("--local", hash.local,
+                     "Also compute the local-feature signal (about 10 ms an image), for banks");
   hash_cmd->add_option("--format", format, "Output format: text, csv or json")
       ->check(CLI::IsMember({"text", "csv", "json"}))
       ->capture_default_str();
@@ -93,8 +98,10 @@ int Run(int argc, char** argv) {
   CLI::App* match_cmd = AddMatchCommand(&app, &match);
   KeysCommandOptions keys;  // src/cli/keys_command.h
   CLI::App* keys_cmd = AddKeysCommand(&app, &keys);
-  EvalCommandOptions eval;  // src/cli/eval_command.h
-  CLI::App* eval_cmd = AddEvalCommand(&app, &eval);
+  // `warden eval` is the separate program warden-eval (src/cli/eval_launcher.h); Run() hands
+  // it over before parsing. The subcommand stays here for the help listing.
+  CLI::App* eval_cmd = app.add_subcommand("eval", kEvalCommandSummary);
+  eval_cmd->prefix_command();
   ServeCommandOptions serve;  // src/cli/serve_command.h
   CLI::App* serve_cmd = AddServeCommand(&app, &serve);
 
@@ -123,11 +130,7 @@ int Run(int argc, char** argv) {
   if (match_cmd->parsed()) return RunMatchCommand(match, stdout, stderr);
   if (keys_cmd->parsed()) return RunKeysCommand(keys, stdout, stderr);
   if (serve_cmd->parsed()) return RunServeCommand(serve);
-  if (eval_cmd->parsed()) {
-    eval.run.progress = ::isatty(STDERR_FILENO) == 1;
-    for (int i = 0; i < argc; ++i) eval.run.command_line += (i ? " " : "") + std::string(argv[i]);
-    return RunEvalCommand(eval, stdout, stderr);
-  }
+  if (eval_cmd->parsed()) return ExecEvalProgram(argv);
 
   // The checks above accept only valid names, so these parses cannot fail.
   hash.pipeline = *ParsePipeline(pipeline);
