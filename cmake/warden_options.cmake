@@ -15,9 +15,11 @@ if(WARDEN_SANITIZE)
   target_link_options(warden_flags INTERFACE -fsanitize=address,undefined)
 endif()
 
-# warden_add_test(NAME SOURCES... LIBS ...): one GoogleTest binary registered with ctest.
+# warden_add_test(NAME SOURCES... LIBS ...): one GoogleTest binary registered with ctest, one
+# ctest test (NAME.SUITE) per GoogleTest test suite.
 # Tests find shared/testdata through WARDEN_TESTDATA (../shared/testdata by default).
 set(WARDEN_TESTDATA "${PROJECT_SOURCE_DIR}/../shared/testdata" CACHE PATH "shared test data")
+set(WARDEN_TEST_SUITES_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/warden_test_suites.cmake")
 function(warden_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   if(NOT WARDEN_BUILD_TESTS)
@@ -30,5 +32,22 @@ function(warden_add_test name)
     WARDEN_TESTDATA="${WARDEN_TESTDATA}"
     WARDEN_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     WARDEN_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600)
+  # One ctest test per test suite (warden_test_suites.cmake explains why), listed right after
+  # the build as gtest_discover_tests would.
+  set(suites_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_suites.cmake")
+  add_custom_command(TARGET ${name} POST_BUILD
+    COMMAND ${CMAKE_COMMAND} -D "TEST_EXECUTABLE=$<TARGET_FILE:${name}>" -D "TEST_TARGET=${name}"
+            -D "CTEST_FILE=${suites_file}" -D "WORKING_DIR=${CMAKE_CURRENT_BINARY_DIR}"
+            -D TEST_TIMEOUT=600 -D DISCOVERY_TIMEOUT=60
+            -P "${WARDEN_TEST_SUITES_SCRIPT}"
+    BYPRODUCTS "${suites_file}"
+    VERBATIM)
+  set(include_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_include.cmake")
+  file(WRITE "${include_file}"
+    "if(EXISTS [==[${suites_file}]==])\n"
+    "  include([==[${suites_file}]==])\n"
+    "else()\n"
+    "  add_test([==[${name}_NOT_BUILT]==] [==[${name}_NOT_BUILT]==])\n"
+    "endif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${include_file}")
 endfunction()
