@@ -46,6 +46,13 @@ constexpr size_t kMinCandidates = 800;
 constexpr int kGridCells = 35;
 constexpr int kSpreadRounds = 2;
 constexpr int kMaxKeypointsLimit = 2000;
+// Ranking favours coarser levels: each level's Harris responses are multiplied by this to the
+// power of the level. Both sides normalise to the working size, so a query shows the content
+// SMALLER than the reference when it was padded or embedded (a phone screenshot shrinks a
+// photo to ~0.45 of the reference's scale): only the reference's coarse keypoints can match
+// there, and unweighted Harris ranking keeps mostly fine ones. Powers of 1.5 and 2 are exact
+// in double, so the products are the same everywhere.
+constexpr double kLevelWeight = 1.5;
 
 struct Level {
   GreyImage image;
@@ -53,7 +60,7 @@ struct Level {
 };
 
 struct Candidate {
-  int64_t response = 0;
+  double response = 0;  // Harris response times kLevelWeight^level
   int level = 0;
   int x = 0;  // pixel in the level image
   int y = 0;
@@ -89,10 +96,12 @@ std::vector<Level> BuildPyramid(GreyImage working) {
 
 std::vector<Candidate> DetectCandidates(const std::vector<Level>& levels, int threshold) {
   std::vector<Candidate> out;
-  for (size_t k = 0; k < levels.size(); ++k) {
+  double weight = 1;
+  for (size_t k = 0; k < levels.size(); ++k, weight *= kLevelWeight) {
     const GreyImage& img = levels[k].image;
     for (const FastCorner& c : local::DetectFastCorners(img, threshold, local::kBorder)) {
-      out.push_back({local::HarrisResponse(img, c.x, c.y), static_cast<int>(k), c.x, c.y, 0});
+      const double r = static_cast<double>(local::HarrisResponse(img, c.x, c.y)) * weight;
+      out.push_back({r, static_cast<int>(k), c.x, c.y, 0});
     }
   }
   return out;
