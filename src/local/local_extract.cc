@@ -115,7 +115,6 @@ std::vector<Candidate> SelectSpread(std::vector<Candidate> candidates, const Lev
   int cols = std::max(1, RoundPositive(std::sqrt(static_cast<double>(kGridCells) * w0 / h0)));
   cols = std::min(cols, kGridCells);
   const int rows = std::max(1, RoundPositive(static_cast<double>(kGridCells) / cols));
-  std::vector<std::vector<Candidate>> cells(static_cast<size_t>(cols) * rows);
   for (Candidate& c : candidates) {
     const GreyImage& img = levels[c.level].image;
     // Cell of the keypoint's centre mapped to level 0, in exact integer arithmetic.
@@ -123,33 +122,32 @@ std::vector<Candidate> SelectSpread(std::vector<Candidate> candidates, const Lev
     const int64_t cy = (2 * int64_t{c.y} + 1) * rows / (2 * int64_t{img.height});
     c.cell =
         static_cast<int>(std::min<int64_t>(cy, rows - 1) * cols + std::min<int64_t>(cx, cols - 1));
-    cells[c.cell].push_back(c);
   }
-  for (auto& cell : cells) std::sort(cell.begin(), cell.end(), Stronger);
-
+  // One sort; walking it, a candidate's rank within its cell says which round takes it, and
+  // what no round takes is already in the order of the final phase.
+  std::sort(candidates.begin(), candidates.end(), Stronger);
+  std::vector<int> taken_in_cell(static_cast<size_t>(cols) * rows, 0);
+  std::vector<Candidate> rounds[kSpreadRounds];
+  std::vector<Candidate> rest;
+  for (const Candidate& c : candidates) {
+    int& rank = taken_in_cell[c.cell];
+    if (rank < kSpreadRounds) {
+      rounds[rank++].push_back(c);
+    } else if (rest.size() < limit) {
+      rest.push_back(c);
+    }
+  }
   std::vector<Candidate> order;
   order.reserve(std::min(limit, candidates.size()));
-  std::vector<Candidate> round;
-  for (int r = 0; r < kSpreadRounds && order.size() < limit; ++r) {
-    round.clear();
-    for (const auto& cell : cells) {
-      if (static_cast<size_t>(r) < cell.size()) round.push_back(cell[r]);
-    }
-    std::sort(round.begin(), round.end(), Stronger);
+  for (const std::vector<Candidate>& round : rounds) {
     for (const Candidate& c : round) {
-      if (order.size() == limit) break;
+      if (order.size() == limit) return order;
       order.push_back(c);
     }
   }
-  if (order.size() < limit) {
-    std::vector<Candidate> rest;
-    for (const auto& cell : cells) {
-      for (size_t i = kSpreadRounds; i < cell.size(); ++i) rest.push_back(cell[i]);
-    }
-    const size_t need = std::min(limit - order.size(), rest.size());
-    std::partial_sort(rest.begin(), rest.begin() + static_cast<ptrdiff_t>(need), rest.end(),
-                      Stronger);
-    order.insert(order.end(), rest.begin(), rest.begin() + static_cast<ptrdiff_t>(need));
+  for (const Candidate& c : rest) {
+    if (order.size() == limit) break;
+    order.push_back(c);
   }
   return order;
 }
@@ -232,11 +230,7 @@ std::optional<std::pair<int, int>> JpegSize(std::span<const uint8_t> b) {
   }
   return std::nullopt;
 }
-
-}  // namespace
-
-Result<LocalFeatures> ExtractLocalFeatures(const Image& image, const LocalExtractOptions& options) {
-  WARDEN_RETURN_IF_ERROR(CheckOptions(options));
+Status CheckImage(const Image& image) {
   if (image.width <= 0 || image.height <= 0) {
     return Status::InvalidArgument("local features: the image is empty (" +
                                    std::to_string(image.width) + "x" +
@@ -252,9 +246,23 @@ Result<LocalFeatures> ExtractLocalFeatures(const Image& image, const LocalExtrac
                                    std::to_string(image.pixels.size()) + " bytes, " +
                                    std::to_string(need) + " needed");
   }
-  const int source_width = image.source_width > 0 ? image.source_width : image.width;
-  const int source_height = image.source_height > 0 ? image.source_height : image.height;
-  return ExtractFromGrey(local::ToLuma(image), source_width, source_height, options.max_keypoints);
+  return Status::Ok();
+}
+
+int SourceWidth(const Image& image) {
+  return image.source_width > 0 ? image.source_width : image.width;
+}
+int SourceHeight(const Image& image) {
+  return image.source_height > 0 ? image.source_height : image.height;
+}
+
+}  // namespace
+
+Result<LocalFeatures> ExtractLocalFeatures(const Image& image, const LocalExtractOptions& options) {
+  WARDEN_RETURN_IF_ERROR(CheckOptions(options));
+  WARDEN_RETURN_IF_ERROR(CheckImage(image));
+  return ExtractFromGrey(local::ToLuma(image), SourceWidth(image), SourceHeight(image),
+                         options.max_keypoints);
 }
 
 // JPEG: the largest DCT scale-down that still leaves the longer side at the working size, and
@@ -280,7 +288,19 @@ Result<LocalFeatures> ExtractLocalFeaturesFromBytes(std::span<const uint8_t> byt
     }
   }
   WARDEN_ASSIGN_OR_RETURN(Image image, DecodeImage(bytes, opts));
-  return ExtractLocalFeatures(image, options);
+  WARDEN_RETURN_IF_ERROR(CheckImage(image));
+  if (image.channels != 1 || decode.pixel_storage != nullptr) {
+    return ExtractFromGrey(local::ToLuma(image), SourceWidth(image), SourceHeight(image),
+                           options.max_keypoints);
+  }
+  // Grey pixels we own (libjpeg's fast path gives luma only): used in place, not copied.
+  local::GreyImage grey;
+  grey.width = image.width;
+  grey.height = image.height;
+  grey.pixels = std::move(image.pixels);
+  grey.pixels.resize(static_cast<size_t>(grey.width) * grey.height);
+  return ExtractFromGrey(std::move(grey), SourceWidth(image), SourceHeight(image),
+                         options.max_keypoints);
 }
 
 }  // namespace warden
