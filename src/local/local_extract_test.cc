@@ -350,5 +350,43 @@ TEST(LocalExtractTest, BytesPathAgreesWithFullDecode) {
   EXPECT_GE(frac, 0.7);
 }
 
+TEST(LocalExtractTest, MutatedJpegsNeverCrash) {
+  // Byte flips and cuts in a small JPEG, mostly in its markers (where the extractor reads the
+  // frame size itself to pick the DCT scale): every result is features or a decoder error.
+  const std::vector<uint8_t> good =
+      ReadTestFile("pdq/images/reg-test-input/labelme-subset/q0003.jpg");
+  ASSERT_GT(good.size(), 1000u);
+  Result<LocalFeatures> base = ExtractLocalFeaturesFromBytes(good, {});
+  ASSERT_TRUE(base.ok()) << base.status().ToString();
+  EXPECT_EQ(base->width, 256);
+  std::mt19937 rng(9);
+  int ok = 0;
+  for (int trial = 0; trial < 150; ++trial) {
+    std::vector<uint8_t> b = good;
+    if (trial % 5 == 0) {
+      b.resize(rng() % b.size());
+    } else {
+      for (int e = 0; e < 3; ++e)
+        b[rng() % std::min<size_t>(b.size(), 700)] = static_cast<uint8_t>(rng());
+    }
+    Result<LocalFeatures> f = ExtractLocalFeaturesFromBytes(b, {});
+    if (f.ok()) {
+      ++ok;
+      for (const LocalKeypoint& k : f->keypoints) {
+        EXPECT_GE(k.x, 0);
+        EXPECT_LT(k.x, f->width);
+        EXPECT_GE(k.y, 0);
+        EXPECT_LT(k.y, f->height);
+      }
+    } else {
+      const StatusCode c = f.status().code();
+      EXPECT_TRUE(c == StatusCode::kCorruptData || c == StatusCode::kTruncated ||
+                  c == StatusCode::kUnsupportedFormat || c == StatusCode::kTooLarge)
+          << f.status().ToString();
+    }
+  }
+  EXPECT_GT(ok, 0);
+}
+
 }  // namespace
 }  // namespace warden
