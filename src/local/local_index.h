@@ -74,7 +74,7 @@ struct LocalIndexOptions {
   // tables * key_bits <= 256). The keys are disjoint and made of the most balanced bits:
   // table t takes the bits of balance rank t, t + tables, t + 2 * tables, ... (ranks measured
   // on the benign corpus, local_index.cc).
-  int tables = 8;
+  int tables = 6;
   int key_bits = 20;
   // A registered descriptor votes for its image only if its full 256-bit Hamming distance
   // to the query descriptor is <= radius (inclusive; 0..256).
