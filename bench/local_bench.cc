@@ -102,17 +102,28 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--corpus") f.corpus = next();
-    else if (a == "--jpeg") f.jpeg = next();
-    else if (a == "--n") f.n = std::strtoull(next(), nullptr, 10);
-    else if (a == "--queries") f.queries = std::atoi(next());
-    else if (a == "--corpus-limit") f.corpus_limit = std::atoi(next());
-    else if (a == "--extract-runs") f.extract_runs = std::atoi(next());
-    else if (a == "--brute-queries") f.brute_queries = std::atoi(next());
-    else if (a == "--max-candidates") f.max_candidates = std::atoi(next());
-    else if (a == "--threads") f.threads = std::max(1, std::atoi(next()));
-    else if (a == "--seed") f.seed = std::strtoull(next(), nullptr, 10);
-    else if (a == "--print-bit-order") f.print_bit_order = true;
+    if (a == "--corpus")
+      f.corpus = next();
+    else if (a == "--jpeg")
+      f.jpeg = next();
+    else if (a == "--n")
+      f.n = std::strtoull(next(), nullptr, 10);
+    else if (a == "--queries")
+      f.queries = std::atoi(next());
+    else if (a == "--corpus-limit")
+      f.corpus_limit = std::atoi(next());
+    else if (a == "--extract-runs")
+      f.extract_runs = std::atoi(next());
+    else if (a == "--brute-queries")
+      f.brute_queries = std::atoi(next());
+    else if (a == "--max-candidates")
+      f.max_candidates = std::atoi(next());
+    else if (a == "--threads")
+      f.threads = std::max(1, std::atoi(next()));
+    else if (a == "--seed")
+      f.seed = std::strtoull(next(), nullptr, 10);
+    else if (a == "--print-bit-order")
+      f.print_bit_order = true;
     else if (a == "--configs") {
       std::stringstream list(next());
       std::string item;
@@ -124,8 +135,7 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
         }
         f.configs.push_back(o);
       }
-    }
-    else {
+    } else {
       std::fprintf(stderr, "local_bench: unknown flag %s (see the file's header)\n", a.c_str());
       return false;
     }
@@ -192,9 +202,12 @@ Image Rotate(const Image& src, double degrees) {
       if (x0 < 0 || y0 < 0 || x0 + 1 >= src.width || y0 + 1 >= src.height) continue;
       const double fx = sx - x0, fy = sy - y0;
       for (int k = 0; k < ch; ++k) {
-        const double v = (1 - fy) * ((1 - fx) * src.row(y0)[x0 * ch + k] + fx * src.row(y0)[(x0 + 1) * ch + k]) +
-                         fy * ((1 - fx) * src.row(y0 + 1)[x0 * ch + k] + fx * src.row(y0 + 1)[(x0 + 1) * ch + k]);
-        out.pixels[(static_cast<size_t>(y) * out.width + x) * ch + k] = static_cast<uint8_t>(std::lround(v));
+        const double v =
+            (1 - fy) * ((1 - fx) * src.row(y0)[x0 * ch + k] + fx * src.row(y0)[(x0 + 1) * ch + k]) +
+            fy *
+                ((1 - fx) * src.row(y0 + 1)[x0 * ch + k] + fx * src.row(y0 + 1)[(x0 + 1) * ch + k]);
+        out.pixels[(static_cast<size_t>(y) * out.width + x) * ch + k] =
+            static_cast<uint8_t>(std::lround(v));
       }
     }
   }
@@ -273,14 +286,14 @@ std::array<uint64_t, 4> Words(const LocalKeypoint& kp) {
 
 // Votes (one per query descriptor and image) for `id` and the best-voted image, exactly.
 __attribute__((target("popcnt"))) std::pair<int, int> BruteVotes(const BruteForce& bf,
-                                                                  const LocalFeatures& query,
-                                                                  int radius, uint64_t id,
-                                                                  uint64_t* best_id) {
+                                                                 const LocalFeatures& query,
+                                                                 int radius, uint64_t id,
+                                                                 uint64_t* best_id) {
   std::vector<std::array<uint64_t, 4>> q;
   for (const LocalKeypoint& kp : query.keypoints) q.push_back(Words(kp));
   std::vector<uint32_t> votes(bf.ids.size(), 0);
   std::vector<int64_t> last(q.size(), -1);  // last image each query descriptor voted for
-  constexpr size_t kBlock = 4096;            // 128 KB of descriptors: stays in L2 across q
+  constexpr size_t kBlock = 4096;           // 128 KB of descriptors: stays in L2 across q
   for (size_t b = 0; b < bf.descriptors.size(); b += kBlock) {
     const size_t e = std::min(bf.descriptors.size(), b + kBlock);
     for (size_t j = 0; j < q.size(); ++j) {
@@ -348,19 +361,20 @@ void PrintDescriptorStats(const std::vector<LocalFeatures>& real, const std::vec
     std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return bias[a] < bias[b]; });
     std::printf("    bits by balance (%zu descriptors):", all.size());
     for (int i = 0; i < 256; ++i) std::printf("%s%d,", i % 16 == 0 ? "\n      " : " ", order[i]);
-    std::printf("\n    their |P(1) - 0.5| at ranks 0, 63, 127, 191, 255: %.3f %.3f %.3f %.3f %.3f\n",
-                bias[order[0]], bias[order[63]], bias[order[127]], bias[order[191]], bias[order[255]]);
+    std::printf(
+        "\n    their |P(1) - 0.5| at ranks 0, 63, 127, 191, 255: %.3f %.3f %.3f %.3f %.3f\n",
+        bias[order[0]], bias[order[63]], bias[order[127]], bias[order[191]], bias[order[255]]);
   }
   std::vector<double> unrelated;
   for (int i = 0; i < 100000; ++i) {
     size_t a = rng() % all.size(), b = rng() % all.size();
     if (owner[a] != owner[b]) unrelated.push_back(Distance(*all[a], *all[b]));
   }
-  std::printf("    descriptor bits: |P(1) - 0.5| median %.3f, p90 %.3f, max %.3f; unrelated "
-              "pairs' distance p0.1 %.0f p1 %.0f p5 %.0f p50 %.0f\n",
-              Percentile(bias, 50), Percentile(bias, 90), Percentile(bias, 100),
-              Percentile(unrelated, 0.1), Percentile(unrelated, 1), Percentile(unrelated, 5),
-              Percentile(unrelated, 50));
+  std::printf(
+      "    descriptor bits: |P(1) - 0.5| median %.3f, p90 %.3f, max %.3f; unrelated "
+      "pairs' distance p0.1 %.0f p1 %.0f p5 %.0f p50 %.0f\n",
+      Percentile(bias, 50), Percentile(bias, 90), Percentile(bias, 100), Percentile(unrelated, 0.1),
+      Percentile(unrelated, 1), Percentile(unrelated, 5), Percentile(unrelated, 50));
   std::vector<double> to_source, to_other;
   for (const Query& q : queries) {
     const LocalFeatures& src = real[q.source_id - 1];
@@ -382,8 +396,9 @@ void PrintDescriptorStats(const std::vector<LocalFeatures>& real, const std::vec
     return 100.0 * std::count_if(v.begin(), v.end(), [r](double d) { return d <= r; }) /
            std::max<size_t>(v.size(), 1);
   };
-  std::printf("    a query descriptor's nearest of 100 registered, %% within r (source | unrelated "
-              "photo):");
+  std::printf(
+      "    a query descriptor's nearest of 100 registered, %% within r (source | unrelated "
+      "photo):");
   for (int r : {16, 24, 32, 40, 48, 56, 64}) {
     std::printf("  r%d %.1f|%.1f", r, share(to_source, r), share(to_other, r));
   }
@@ -402,8 +417,8 @@ int Run(const Flags& f) {
   std::string jpeg = f.jpeg;
   if (jpeg.empty()) {
     jpeg = "/tmp/local_bench_1600x1004.jpg";
-    std::string cmd = "convert '" + paths[paths.size() / 2] +
-                      "' -resize '1600x1004!' -quality 90 " + jpeg;
+    std::string cmd =
+        "convert '" + paths[paths.size() / 2] + "' -resize '1600x1004!' -quality 90 " + jpeg;
     if (std::system(cmd.c_str()) != 0) {
       std::fprintf(stderr, "local_bench: ImageMagick failed: %s\n", cmd.c_str());
       return 1;
@@ -411,7 +426,8 @@ int Run(const Flags& f) {
   }
   auto jpeg_bytes = ReadFileBytes(jpeg);
   if (!jpeg_bytes.ok()) {
-    std::fprintf(stderr, "local_bench: %s: %s\n", jpeg.c_str(), jpeg_bytes.status().message().c_str());
+    std::fprintf(stderr, "local_bench: %s: %s\n", jpeg.c_str(),
+                 jpeg_bytes.status().message().c_str());
     return 1;
   }
   {
@@ -425,7 +441,8 @@ int Run(const Flags& f) {
       double c1 = ThreadCpuSeconds();
       auto t1 = Clock::now();
       if (!features.ok()) {
-        std::fprintf(stderr, "local_bench: extraction failed: %s\n", features.status().message().c_str());
+        std::fprintf(stderr, "local_bench: extraction failed: %s\n",
+                     features.status().message().c_str());
         return 1;
       }
       keypoints = features->keypoints.size();
@@ -433,10 +450,11 @@ int Run(const Flags& f) {
       wall.push_back(Seconds(t0, t1) * 1e3);
       cpu.push_back((c1 - c0) * 1e3);
     }
-    std::printf("\n[1] extraction of %s (%zu bytes, %zu keypoints), %d runs, one thread:\n"
-                "    wall ms  median %.2f  p90 %.2f   | thread CPU ms  median %.2f  p90 %.2f\n",
-                jpeg.c_str(), jpeg_bytes->size(), keypoints, f.extract_runs,
-                Percentile(wall, 50), Percentile(wall, 90), Percentile(cpu, 50), Percentile(cpu, 90));
+    std::printf(
+        "\n[1] extraction of %s (%zu bytes, %zu keypoints), %d runs, one thread:\n"
+        "    wall ms  median %.2f  p90 %.2f   | thread CPU ms  median %.2f  p90 %.2f\n",
+        jpeg.c_str(), jpeg_bytes->size(), keypoints, f.extract_runs, Percentile(wall, 50),
+        Percentile(wall, 90), Percentile(cpu, 50), Percentile(cpu, 90));
   }
 
   // 2. Real features of the corpus (setup: --threads), then the queries' sources' transforms.
@@ -463,10 +481,11 @@ int Run(const Flags& f) {
       usable += r.keypoints.size() >= 20;
       total_kp += std::min<size_t>(r.keypoints.size(), kLocalStoredKeypoints);
     }
-    std::printf("\n[2] corpus: %zu photos, %zu with >= 20 keypoints, %.1f registered keypoints "
-                "per photo on average (setup %.1f s on %d threads)\n",
-                paths.size(), usable, static_cast<double>(total_kp) / paths.size(),
-                Seconds(t0, Clock::now()), f.threads);
+    std::printf(
+        "\n[2] corpus: %zu photos, %zu with >= 20 keypoints, %.1f registered keypoints "
+        "per photo on average (setup %.1f s on %d threads)\n",
+        paths.size(), usable, static_cast<double>(total_kp) / paths.size(),
+        Seconds(t0, Clock::now()), f.threads);
 
     // Queries: sources among the photos with enough keypoints, evenly spread.
     std::vector<size_t> sources;
@@ -532,8 +551,8 @@ int Run(const Flags& f) {
       // of one photo's whole layout would let chance descriptor pairs line up in the source's
       // geometry and "match" (the first runs saw 5 such false matches per query).
       const LocalFeatures& donor = real[layouts[pick_layout(rng)]];
-      const LocalKeypoint& g = donor.keypoints[rng() % std::min<size_t>(donor.keypoints.size(),
-                                                                        kLocalStoredKeypoints)];
+      const LocalKeypoint& g =
+          donor.keypoints[rng() % std::min<size_t>(donor.keypoints.size(), kLocalStoredKeypoints)];
       kp.x = std::min(g.x / donor.width * synth.width, synth.width - 0.5f);
       kp.y = std::min(g.y / donor.height * synth.height, synth.height - 0.5f);
       kp.scale = g.scale;
@@ -566,16 +585,16 @@ int Run(const Flags& f) {
     add_cpu = ThreadCpuSeconds() - add_cpu;
     const long rss1 = StatusKb("VmRSS:");
     const size_t index_bytes = index->memory_bytes();
-    std::printf("\n==== index %d tables x %d bits, radius %d\n"
-                "[3] registered %zu images (%zu real, the rest synthetic) in %.1f s wall, %.1f us "
-                "CPU per Add\n"
-                "    memory: memory_bytes %.0f bytes per image (%.1f MB); RSS growth %.0f bytes per "
-                "image; VmRSS %.1f MB, VmHWM %.1f MB\n",
-                config.tables, config.key_bits, config.radius, registered.size(), registered_real,
-                build_s, add_cpu / registered.size() * 1e6,
-                static_cast<double>(index_bytes) / registered.size(), index_bytes / 1e6,
-                static_cast<double>(rss1 - rss0) * 1024 / registered.size(),
-                StatusKb("VmRSS:") / 1024.0, StatusKb("VmHWM:") / 1024.0);
+    std::printf(
+        "\n==== index %d tables x %d bits, radius %d\n"
+        "[3] registered %zu images (%zu real, the rest synthetic) in %.1f s wall, %.1f us "
+        "CPU per Add\n"
+        "    memory: memory_bytes %.0f bytes per image (%.1f MB); RSS growth %.0f bytes per "
+        "image; VmRSS %.1f MB, VmHWM %.1f MB\n",
+        config.tables, config.key_bits, config.radius, registered.size(), registered_real, build_s,
+        add_cpu / registered.size() * 1e6, static_cast<double>(index_bytes) / registered.size(),
+        index_bytes / 1e6, static_cast<double>(rss1 - rss0) * 1024 / registered.size(),
+        StatusKb("VmRSS:") / 1024.0, StatusKb("VmHWM:") / 1024.0);
 
     // 4. Queries: Candidates alone, then Search (candidates + verification), one thread.
     LocalSearchOptions search;
@@ -616,18 +635,18 @@ int Run(const Flags& f) {
       ++count_by[q.transform];
     }
     const double nq = std::max<size_t>(queries.size(), 1);
-    std::printf("[4] %zu queries, max_candidates %d, one thread:\n"
-                "    Candidates only  CPU ms  p50 %.2f  p90 %.2f  p99 %.2f\n"
-                "    Search (+verify) CPU ms  p50 %.2f  p90 %.2f  p99 %.2f | wall ms p50 %.2f  p90 "
-                "%.2f  p99 %.2f\n"
-                "    source among candidates %d/%zu (%.1f%%, median votes %.0f); source matched "
-                "%d/%zu (%.1f%%), first %d; other images matched: %d\n",
-                queries.size(), search.max_candidates, Percentile(cand_cpu, 50),
-                Percentile(cand_cpu, 90), Percentile(cand_cpu, 99), Percentile(cpu, 50),
-                Percentile(cpu, 90), Percentile(cpu, 99), Percentile(wall, 50), Percentile(wall, 90),
-                Percentile(wall, 99), in_candidates, queries.size(), 100.0 * in_candidates / nq,
-                Percentile(source_votes, 50), found, queries.size(), 100.0 * found / nq, top1,
-                other_matched);
+    std::printf(
+        "[4] %zu queries, max_candidates %d, one thread:\n"
+        "    Candidates only  CPU ms  p50 %.2f  p90 %.2f  p99 %.2f\n"
+        "    Search (+verify) CPU ms  p50 %.2f  p90 %.2f  p99 %.2f | wall ms p50 %.2f  p90 "
+        "%.2f  p99 %.2f\n"
+        "    source among candidates %d/%zu (%.1f%%, median votes %.0f); source matched "
+        "%d/%zu (%.1f%%), first %d; other images matched: %d\n",
+        queries.size(), search.max_candidates, Percentile(cand_cpu, 50), Percentile(cand_cpu, 90),
+        Percentile(cand_cpu, 99), Percentile(cpu, 50), Percentile(cpu, 90), Percentile(cpu, 99),
+        Percentile(wall, 50), Percentile(wall, 90), Percentile(wall, 99), in_candidates,
+        queries.size(), 100.0 * in_candidates / nq, Percentile(source_votes, 50), found,
+        queries.size(), 100.0 * found / nq, top1, other_matched);
     std::printf("    other images matched: %d synthetic, %d real; their score p50 %.0f max %.0f\n",
                 other_synthetic, other_matched - other_synthetic, Percentile(other_scores, 50),
                 Percentile(other_scores, 100));
@@ -666,11 +685,12 @@ int Run(const Flags& f) {
         }
         brute_total += brute_ms;
         index_total += index_ms;
-        std::printf("    query %d (%s): brute force %.0f ms CPU, index Candidates %.2f ms CPU; "
-                    "source votes exact %d, index %d (%.0f%%); exact best %s (%d votes)\n",
-                    b, kTransforms[q.transform], brute_ms, index_ms, exact_source, index_source,
-                    exact_source ? 100.0 * index_source / exact_source : 0.0,
-                    best_id == q.source_id ? "is the source" : "is another image", exact_best);
+        std::printf(
+            "    query %d (%s): brute force %.0f ms CPU, index Candidates %.2f ms CPU; "
+            "source votes exact %d, index %d (%.0f%%); exact best %s (%d votes)\n",
+            b, kTransforms[q.transform], brute_ms, index_ms, exact_source, index_source,
+            exact_source ? 100.0 * index_source / exact_source : 0.0,
+            best_id == q.source_id ? "is the source" : "is another image", exact_best);
       }
       std::printf("    ratio brute force / index Candidates: %.0fx\n", brute_total / index_total);
     }

@@ -86,22 +86,20 @@ struct ImageRecord {
 // measured again (stale, it costs speed, never correctness: every hit is checked on all 256
 // bits). Changing it needs a re-index, like any change of the table geometry.
 constexpr uint8_t kBitsByBalance[256] = {
-    242, 130, 24,  97,  26,  170, 56,  184, 77,  16,  123, 225, 227, 3,   145, 17,
-    117, 220, 122, 186, 99,  53,  15,  72,  246, 132, 6,   204, 79,  214, 174, 253,
-    111, 167, 207, 71,  216, 62,  211, 141, 66,  129, 153, 213, 194, 42,  151, 52,
-    103, 212, 139, 101, 131, 13,  162, 41,  229, 164, 202, 185, 128, 126, 45,  245,
-    125, 94,  40,  60,  115, 198, 231, 142, 208, 173, 70,  116, 158, 239, 89,  191,
-    18,  222, 210, 65,  106, 188, 112, 219, 171, 1,   235, 34,  147, 192, 73,  100,
-    49,  87,  25,  148, 137, 95,  248, 201, 136, 249, 105, 124, 247, 172, 44,  166,
-    20,  64,  224, 163, 47,  90,  236, 217, 50,  114, 178, 197, 113, 2,   118, 127,
-    93,  107, 51,  177, 254, 165, 33,  31,  84,  58,  144, 46,  230, 240, 74,  155,
-    154, 189, 120, 223, 19,  138, 250, 255, 200, 48,  32,  206, 233, 104, 98,  218,
-    159, 160, 68,  43,  241, 80,  203, 81,  140, 108, 91,  251, 30,  182, 7,   169,
-    234, 179, 85,  92,  39,  82,  37,  195, 232, 161, 180, 4,   199, 38,  228, 35,
-    152, 102, 110, 157, 0,   209, 27,  187, 21,  22,  8,   215, 149, 193, 168, 96,
-    86,  14,  243, 205, 9,   78,  150, 134, 36,  67,  181, 143, 176, 135, 76,  237,
-    88,  238, 221, 133, 23,  121, 146, 244, 196, 55,  61,  12,  28,  190, 156, 69,
-    175, 83,  29,  75,  109, 59,  63,  119, 252, 226, 183, 5,   57,  11,  10,  54,
+    242, 130, 24,  97,  26,  170, 56,  184, 77,  16,  123, 225, 227, 3,   145, 17,  117, 220, 122,
+    186, 99,  53,  15,  72,  246, 132, 6,   204, 79,  214, 174, 253, 111, 167, 207, 71,  216, 62,
+    211, 141, 66,  129, 153, 213, 194, 42,  151, 52,  103, 212, 139, 101, 131, 13,  162, 41,  229,
+    164, 202, 185, 128, 126, 45,  245, 125, 94,  40,  60,  115, 198, 231, 142, 208, 173, 70,  116,
+    158, 239, 89,  191, 18,  222, 210, 65,  106, 188, 112, 219, 171, 1,   235, 34,  147, 192, 73,
+    100, 49,  87,  25,  148, 137, 95,  248, 201, 136, 249, 105, 124, 247, 172, 44,  166, 20,  64,
+    224, 163, 47,  90,  236, 217, 50,  114, 178, 197, 113, 2,   118, 127, 93,  107, 51,  177, 254,
+    165, 33,  31,  84,  58,  144, 46,  230, 240, 74,  155, 154, 189, 120, 223, 19,  138, 250, 255,
+    200, 48,  32,  206, 233, 104, 98,  218, 159, 160, 68,  43,  241, 80,  203, 81,  140, 108, 91,
+    251, 30,  182, 7,   169, 234, 179, 85,  92,  39,  82,  37,  195, 232, 161, 180, 4,   199, 38,
+    228, 35,  152, 102, 110, 157, 0,   209, 27,  187, 21,  22,  8,   215, 149, 193, 168, 96,  86,
+    14,  243, 205, 9,   78,  150, 134, 36,  67,  181, 143, 176, 135, 76,  237, 88,  238, 221, 133,
+    23,  121, 146, 244, 196, 55,  61,  12,  28,  190, 156, 69,  175, 83,  29,  75,  109, 59,  63,
+    119, 252, 226, 183, 5,   57,  11,  10,  54,
 };
 
 // The voting scan over one query descriptor's buckets, compiled twice: once for POPCNT (one
@@ -137,7 +135,7 @@ struct ScanInput {
 
 #if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("popcnt"))) void ScanPopcnt(const ScanInput& in,
-                                                   std::vector<uint32_t>& hits) {
+                                                  std::vector<uint32_t>& hits) {
   ScanBody(in, hits);
 }
 #endif
@@ -283,10 +281,11 @@ class MultiTableLocalIndex final : public LocalIndex {
       LocalMatch match = VerifyLocalMatch(query, reference, options.verify);
       if (match.matched) matches.push_back({id, match});
     }
-    std::sort(matches.begin(), matches.end(), [](const LocalIndexMatch& a, const LocalIndexMatch& b) {
-      if (a.match.score != b.match.score) return a.match.score > b.match.score;
-      return a.id < b.id;
-    });
+    std::sort(matches.begin(), matches.end(),
+              [](const LocalIndexMatch& a, const LocalIndexMatch& b) {
+                if (a.match.score != b.match.score) return a.match.score > b.match.score;
+                return a.id < b.id;
+              });
     return matches;
   }
 
@@ -321,8 +320,8 @@ class MultiTableLocalIndex final : public LocalIndex {
                       features.keypoints.size(), kLocalStoredKeypoints));
     }
     if (features.width <= 0 || features.height <= 0) {
-      return Status::InvalidArgument(fmt::format(
-          "local index: image size {}x{} is not positive", features.width, features.height));
+      return Status::InvalidArgument(fmt::format("local index: image size {}x{} is not positive",
+                                                 features.width, features.height));
     }
     for (size_t k = 0; k < features.keypoints.size(); ++k) {
       const LocalKeypoint& kp = features.keypoints[k];
@@ -394,7 +393,7 @@ class MultiTableLocalIndex final : public LocalIndex {
     std::vector<LocalCandidate> out;
     if (max_candidates <= 0 || slot_of_.empty()) return out;
     std::vector<const LocalPostingList*> lists(options_.tables);
-    std::vector<uint32_t> hits;  // image slots hit by the current query descriptor
+    std::vector<uint32_t> hits;   // image slots hit by the current query descriptor
     std::vector<uint32_t> votes;  // one image slot per (query descriptor, image) vote
     for (const LocalKeypoint& kp : query.keypoints) {
       ScanInput in;

@@ -39,7 +39,8 @@ void FlipBits(std::mt19937_64& rng, LocalKeypoint& kp, int flips) {
   std::vector<int> bits(256);
   for (int i = 0; i < 256; ++i) bits[i] = i;
   std::shuffle(bits.begin(), bits.end(), rng);
-  for (int i = 0; i < flips; ++i) kp.descriptor[bits[i] / 8] ^= static_cast<uint8_t>(1 << (bits[i] % 8));
+  for (int i = 0; i < flips; ++i)
+    kp.descriptor[bits[i] / 8] ^= static_cast<uint8_t>(1 << (bits[i] % 8));
 }
 
 // A query derived from `source`: `kept` of its keypoints with `flips` descriptor bits flipped,
@@ -62,7 +63,8 @@ LocalFeatures DerivedQuery(std::mt19937_64& rng, const LocalFeatures& source, in
 
 int Hamming(const LocalKeypoint& a, const LocalKeypoint& b) {
   int d = 0;
-  for (int i = 0; i < kLocalDescriptorBytes; ++i) d += std::popcount(static_cast<uint8_t>(a.descriptor[i] ^ b.descriptor[i]));
+  for (int i = 0; i < kLocalDescriptorBytes; ++i)
+    d += std::popcount(static_cast<uint8_t>(a.descriptor[i] ^ b.descriptor[i]));
   return d;
 }
 
