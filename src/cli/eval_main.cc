@@ -18,6 +18,8 @@ namespace {
 int Run(int argc, char** argv) {
   CLI::App app{"Warden: perceptual (PDQ) and exact (MD5, SHA-1, SHA-256) image hashing.", "warden"};
   app.require_subcommand(1);
+  // The same footer as main.cc, which the subcommand's help shows too.
+  app.footer("Run 'warden COMMAND --help' for a command's options.");
   EvalCommandOptions eval;  // src/cli/eval_command.h
   AddEvalCommand(&app, &eval);
   try {
