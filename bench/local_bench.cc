@@ -236,7 +236,8 @@ Image Transform(const Image& src, int which, std::mt19937_64& rng) {
 
 // ---- Corpus ----
 
-std::vector<std::string> CorpusPaths(const Flags& f) {
+// Also fills `groups`: each photo's near-duplicate group in the manifest ("" for none).
+std::vector<std::string> CorpusPaths(const Flags& f, std::vector<std::string>& groups) {
   std::ifstream in(f.corpus + "/manifest.tsv");
   std::string line;
   std::vector<std::string> header, paths;
@@ -252,15 +253,17 @@ std::vector<std::string> CorpusPaths(const Flags& f) {
   auto col = [&](const char* name) {
     return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
   };
-  const size_t path_col = col("path"), dup_col = col("exact_dup_of");
+  const size_t path_col = col("path"), dup_col = col("exact_dup_of"), group_col = col("dup_group");
   while (std::getline(in, line)) {
     std::vector<std::string> cols = split(line);
     if (path_col >= cols.size()) continue;
     if (dup_col < cols.size() && !cols[dup_col].empty()) continue;  // one copy of each photo
     paths.push_back(f.corpus + "/" + cols[path_col]);
+    groups.push_back(group_col < cols.size() ? cols[group_col] : "");
   }
   if (f.corpus_limit > 0 && paths.size() > static_cast<size_t>(f.corpus_limit)) {
     paths.resize(f.corpus_limit);
+    groups.resize(f.corpus_limit);
   }
   return paths;
 }
@@ -407,7 +410,8 @@ void PrintDescriptorStats(const std::vector<LocalFeatures>& real, const std::vec
 
 int Run(const Flags& f) {
   std::printf("local_bench: %s %d\n", std::string(kLocalAlgorithm).c_str(), kLocalAlgorithmVersion);
-  std::vector<std::string> paths = CorpusPaths(f);
+  std::vector<std::string> groups;
+  std::vector<std::string> paths = CorpusPaths(f, groups);
   if (paths.empty()) {
     std::fprintf(stderr, "local_bench: no photos in %s/manifest.tsv\n", f.corpus.c_str());
     return 1;
@@ -601,6 +605,7 @@ int Run(const Flags& f) {
     search.max_candidates = f.max_candidates;
     std::vector<double> cand_cpu, wall, cpu;
     int in_candidates = 0, found = 0, top1 = 0, other_matched = 0, other_synthetic = 0;
+    int other_same_group = 0;
     std::vector<double> other_scores;
     std::vector<int> found_by(std::size(kTransforms)), count_by(std::size(kTransforms));
     std::vector<double> source_votes;
@@ -626,6 +631,8 @@ int Run(const Flags& f) {
         } else {
           ++other_matched;
           other_synthetic += m.id >= 10'000'000;
+          const std::string& g = groups[q.source_id - 1];
+          other_same_group += m.id < 10'000'000 && !g.empty() && groups[m.id - 1] == g;
           other_scores.push_back(m.match.score);
         }
       }
@@ -647,9 +654,11 @@ int Run(const Flags& f) {
         Percentile(wall, 50), Percentile(wall, 90), Percentile(wall, 99), in_candidates,
         queries.size(), 100.0 * in_candidates / nq, Percentile(source_votes, 50), found,
         queries.size(), 100.0 * found / nq, top1, other_matched);
-    std::printf("    other images matched: %d synthetic, %d real; their score p50 %.0f max %.0f\n",
-                other_synthetic, other_matched - other_synthetic, Percentile(other_scores, 50),
-                Percentile(other_scores, 100));
+    std::printf(
+        "    other images matched: %d synthetic, %d real of which %d in the source's "
+        "near-duplicate group (manifest dup_group); their score p50 %.0f max %.0f\n",
+        other_synthetic, other_matched - other_synthetic, other_same_group,
+        Percentile(other_scores, 50), Percentile(other_scores, 100));
     std::printf("    matched by transform:");
     for (size_t k = 0; k < std::size(kTransforms); ++k) {
       std::printf("  %s %d/%d", kTransforms[k], found_by[k], count_by[k]);
