@@ -1,7 +1,8 @@
 // Geometric verification of local features (warden/local_features.h).
 //
 // 1. Pairing (local_pairing.h): every reference keypoint's nearest query descriptor, kept when
-//    close (Hamming <= kMaxDistance) and distinct (Lowe's ratio test, kMaxRatio).
+//    close (Hamming distance) and distinct (Lowe's ratio test); parameters in
+//    local_verify_params.h.
 // 2. RANSAC (Fischler and Bolles 1981) on a similarity transform, whose minimal sample is two
 //    pairs. A pair agrees with a hypothesis only if, besides landing within the tolerance, its
 //    keypoints' orientation difference equals the hypothesis' rotation and its keypoints'
@@ -12,7 +13,7 @@
 // 3. Refinement: least-squares similarity on the inliers and a recount, repeated while the
 //    count grows; then a least-squares affine transform, kept if it is well-shaped and keeps at
 //    least as many inliers (it absorbs an uneven resize or a slight perspective).
-// 4. Decision: the score is the number of cells of a kScoreGrid x kScoreGrid grid over the
+// 4. Decision: the score is the number of cells of a score_grid x score_grid grid over the
 //    REFERENCE image that hold an inlier. Counting cells, not inliers, makes the score measure
 //    how much of the registered picture reappears in one geometry: two different photos of one
 //    face agree (if at all) on a few features of the face, which fill few cells, while a copy
@@ -26,34 +27,13 @@
 
 #include "src/local/local_geometry.h"
 #include "src/local/local_pairing.h"
+#include "src/local/local_verify_params.h"
 #include "warden/local_features.h"
 
 namespace warden {
 namespace {
 
-// Pairing (measured with `warden eval`, docs/local-features.md).
-constexpr int kMaxDistance = 64;
-constexpr double kMaxRatio = 0.8;
-// RANSAC.
-constexpr int kExhaustiveMaxPairs = 25;  // up to 300 samples: enumerate them all
-constexpr int kMaxIterations = 300;
 constexpr uint64_t kSeed = 0x57415244454e4c56ull;  // fixed: the same answer every time
-// A sample's two reference points must lie this far apart (fraction of the reference's
-// longer side) for its transform to mean anything.
-constexpr double kMinSampleSeparation = 0.03;
-constexpr double kMinScale = 0.1, kMaxScale = 10;  // query pixels per reference pixel
-// Inlier tests: position error (fraction of the reference's longer side as mapped into the
-// query, at least kMinTolerancePx), orientation difference and keypoint-scale ratio.
-constexpr double kPositionTolerance = 0.012;
-constexpr double kMinTolerancePx = 2.0;
-constexpr double kAngleTolerance = 25.0 * std::numbers::pi / 180.0;
-constexpr double kLogScaleTolerance = 0.45;  // about 1.6x either way
-// Affine refinement: kept only when its two axis scales differ by at most this factor.
-constexpr double kMaxAnisotropy = 1.6;
-constexpr int kMinAffineInliers = 6;
-// Decision.
-constexpr int kMinInliers = 4;
-constexpr int kScoreGrid = 8;
 constexpr int kCoverageGrid = 8;
 
 // splitmix64 (Steele, Lea and Flood 2014): a tiny generator that is the same everywhere.
@@ -96,49 +76,59 @@ struct Hypothesis {
   double tolerance2 = 0;  // squared position tolerance, query pixels
 };
 
-bool Agrees(const Hypothesis& h, const Candidate& c) {
-  if (std::abs(WrapAngle(c.turn - h.turn)) > kAngleTolerance) return false;
-  if (std::abs(c.log_scale - h.log_scale) > kLogScaleTolerance) return false;
+// The parameters in the units the tests use.
+struct Tolerances {
+  explicit Tolerances(const LocalVerifyParams& p)
+      : params(p), angle(p.angle_tolerance_deg * std::numbers::pi / 180) {}
+  const LocalVerifyParams& params;
+  double angle;  // radians
+};
+
+bool Agrees(const Hypothesis& h, const Candidate& c, const Tolerances& t) {
+  if (std::abs(WrapAngle(c.turn - h.turn)) > t.angle) return false;
+  if (std::abs(c.log_scale - h.log_scale) > t.params.log_scale_tolerance) return false;
   double x, y;
   ApplyTransform(h.transform, c.points.rx, c.points.ry, &x, &y);
   const double dx = x - c.points.qx, dy = y - c.points.qy;
   return dx * dx + dy * dy <= h.tolerance2;
 }
 
-int CountAgreeing(const Hypothesis& h, const std::vector<Candidate>& cs,
+int CountAgreeing(const Hypothesis& h, const std::vector<Candidate>& cs, const Tolerances& t,
                   std::vector<uint8_t>* mask) {
   int n = 0;
   for (size_t k = 0; k < cs.size(); ++k) {
-    const bool in = Agrees(h, cs[k]);
+    const bool in = Agrees(h, cs[k], t);
     if (mask != nullptr) (*mask)[k] = in ? 1 : 0;
     n += in ? 1 : 0;
   }
   return n;
 }
 
-double Tolerance2(double scale, double reference_side) {
-  const double tol = std::max(kMinTolerancePx, kPositionTolerance * scale * reference_side);
+double Tolerance2(double scale, double reference_side, const LocalVerifyParams& p) {
+  const double tol = std::max(p.min_tolerance_px, p.position_tolerance * scale * reference_side);
   return tol * tol;
 }
 
 // The hypothesis of the similarity through candidates i and j, or nullopt when the sample
 // is degenerate or its own keypoints disagree with it.
 std::optional<Hypothesis> FromSample(const Candidate& ci, const Candidate& cj,
-                                     double min_separation2, double reference_side) {
+                                     double min_separation2, double reference_side,
+                                     const Tolerances& t) {
+  const LocalVerifyParams& p = t.params;
   const double dx = ci.points.rx - cj.points.rx, dy = ci.points.ry - cj.points.ry;
   if (dx * dx + dy * dy < min_separation2) return std::nullopt;
   const std::optional<Similarity> s = SimilarityFromTwoPairs(ci.points, cj.points);
   if (!s) return std::nullopt;
   const double scale = s->Scale();
-  if (scale < kMinScale || scale > kMaxScale) return std::nullopt;
-  if (std::abs(ci.log_scale - cj.log_scale) > kLogScaleTolerance) return std::nullopt;
+  if (scale < p.min_scale || scale > p.max_scale) return std::nullopt;
+  if (std::abs(ci.log_scale - cj.log_scale) > p.log_scale_tolerance) return std::nullopt;
   Hypothesis h;
   h.transform = s->ToTransform();
   h.turn = s->Angle();
   h.log_scale = 0.5 * (ci.log_scale + cj.log_scale);
-  h.tolerance2 = Tolerance2(scale, reference_side);
-  if (std::abs(WrapAngle(ci.turn - h.turn)) > kAngleTolerance ||
-      std::abs(WrapAngle(cj.turn - h.turn)) > kAngleTolerance) {
+  h.tolerance2 = Tolerance2(scale, reference_side, p);
+  if (std::abs(WrapAngle(ci.turn - h.turn)) > t.angle ||
+      std::abs(WrapAngle(cj.turn - h.turn)) > t.angle) {
     return std::nullopt;
   }
   return h;
@@ -147,7 +137,7 @@ std::optional<Hypothesis> FromSample(const Candidate& ci, const Candidate& cj,
 // The hypothesis of a least-squares fit over the pairs in `mask`: its rotation and scale,
 // and the inliers' mean keypoint log-scale ratio.
 std::optional<Hypothesis> Refit(const std::vector<Candidate>& cs, const std::vector<uint8_t>& mask,
-                                double reference_side, bool affine) {
+                                double reference_side, bool affine, const LocalVerifyParams& p) {
   std::vector<PointPair> points;
   double log_scale_sum = 0;
   for (size_t k = 0; k < cs.size(); ++k) {
@@ -160,24 +150,24 @@ std::optional<Hypothesis> Refit(const std::vector<Candidate>& cs, const std::vec
   h.log_scale = log_scale_sum / static_cast<double>(points.size());
   if (!affine) {
     const std::optional<Similarity> s = FitSimilarity(points);
-    if (!s || s->Scale() < kMinScale || s->Scale() > kMaxScale) return std::nullopt;
+    if (!s || s->Scale() < p.min_scale || s->Scale() > p.max_scale) return std::nullopt;
     h.transform = s->ToTransform();
     h.turn = s->Angle();
-    h.tolerance2 = Tolerance2(s->Scale(), reference_side);
+    h.tolerance2 = Tolerance2(s->Scale(), reference_side, p);
     return h;
   }
-  if (points.size() < static_cast<size_t>(kMinAffineInliers)) return std::nullopt;
+  if (points.size() < static_cast<size_t>(p.min_affine_inliers)) return std::nullopt;
   const std::optional<PlaneTransform> t = FitAffine(points);
   if (!t) return std::nullopt;
   const LinearShape shape = ShapeOf(*t);
-  if (!shape.keeps_orientation || shape.min_scale < kMinScale || shape.max_scale > kMaxScale ||
-      shape.max_scale > kMaxAnisotropy * shape.min_scale) {
+  if (!shape.keeps_orientation || shape.min_scale < p.min_scale || shape.max_scale > p.max_scale ||
+      shape.max_scale > p.max_anisotropy * shape.min_scale) {
     return std::nullopt;
   }
   h.transform = *t;
   // The rotation of the nearest similarity (the conformal part of the linear map).
   h.turn = std::atan2((*t)[3] - (*t)[1], (*t)[0] + (*t)[4]);
-  h.tolerance2 = Tolerance2(std::sqrt(shape.max_scale * shape.min_scale), reference_side);
+  h.tolerance2 = Tolerance2(std::sqrt(shape.max_scale * shape.min_scale), reference_side, p);
   return h;
 }
 
@@ -190,15 +180,24 @@ int Cell(double v, double extent, int cells) {
 
 LocalMatch VerifyLocalMatch(const LocalFeatures& query, const LocalFeatures& reference,
                             const LocalVerifyOptions& options) {
+  static const LocalVerifyParams kDefaults;
+  return VerifyLocalMatchWith(query, reference, options, kDefaults);
+}
+
+LocalMatch VerifyLocalMatchWith(const LocalFeatures& query, const LocalFeatures& reference,
+                                const LocalVerifyOptions& options,
+                                const LocalVerifyParams& params) {
+  WARDEN_CHECK(params.score_grid >= 1 && params.score_grid <= 64);
+  const Tolerances tol(params);
   LocalMatch m;
   if (query.keypoints.empty() || reference.keypoints.empty() || query.width <= 0 ||
       query.height <= 0 || reference.width <= 0 || reference.height <= 0) {
     return m;
   }
-  const std::vector<DescriptorPair> pairs =
-      PairDescriptors(query.keypoints, reference.keypoints, {kMaxDistance, kMaxRatio});
+  const std::vector<DescriptorPair> pairs = PairDescriptors(
+      query.keypoints, reference.keypoints, {params.max_distance, params.max_ratio});
   m.tentative = static_cast<int>(pairs.size());
-  if (m.tentative < kMinInliers) return m;
+  if (m.tentative < std::max(2, params.min_inliers)) return m;
 
   std::vector<Candidate> cs;
   cs.reserve(pairs.size());
@@ -213,27 +212,28 @@ LocalMatch VerifyLocalMatch(const LocalFeatures& query, const LocalFeatures& ref
   }
   const int n = static_cast<int>(cs.size());
   const double reference_side = std::max(reference.width, reference.height);
-  const double min_separation2 = std::pow(kMinSampleSeparation * reference_side, 2);
+  const double min_separation2 = std::pow(params.min_sample_separation * reference_side, 2);
 
   // RANSAC: the hypothesis with the most agreeing pairs (the first found on ties).
   std::optional<Hypothesis> best;
   int best_count = 0;
   auto consider = [&](int i, int j) {
-    const std::optional<Hypothesis> h = FromSample(cs[i], cs[j], min_separation2, reference_side);
+    const std::optional<Hypothesis> h =
+        FromSample(cs[i], cs[j], min_separation2, reference_side, tol);
     if (!h) return;
-    const int count = CountAgreeing(*h, cs, nullptr);
+    const int count = CountAgreeing(*h, cs, tol, nullptr);
     if (count > best_count) {
       best_count = count;
       best = h;
     }
   };
-  if (n <= kExhaustiveMaxPairs) {
+  if (n <= params.exhaustive_max_pairs) {
     for (int i = 0; i < n && best_count < n; ++i) {
       for (int j = i + 1; j < n && best_count < n; ++j) consider(i, j);
     }
   } else {
     Random random(kSeed);
-    int needed = kMaxIterations;
+    int needed = params.max_iterations;
     for (int it = 0; it < needed && best_count < n; ++it) {
       const int i = random.Below(n);
       int j = random.Below(n - 1);
@@ -246,19 +246,19 @@ LocalMatch VerifyLocalMatch(const LocalFeatures& query, const LocalFeatures& ref
         const double miss = 1 - w * w;
         if (miss <= 0) break;
         needed = static_cast<int>(
-            std::min<double>(kMaxIterations, std::ceil(std::log(0.01) / std::log(miss))));
+            std::min<double>(params.max_iterations, std::ceil(std::log(0.01) / std::log(miss))));
       }
     }
   }
-  if (!best || best_count < kMinInliers) return m;
+  if (!best || best_count < params.min_inliers) return m;
 
   // Refinement: similarity by least squares while the count grows, then affine.
   std::vector<uint8_t> mask(cs.size()), trial(cs.size());
-  CountAgreeing(*best, cs, &mask);
+  CountAgreeing(*best, cs, tol, &mask);
   for (int round = 0; round < 4; ++round) {
-    const std::optional<Hypothesis> h = Refit(cs, mask, reference_side, false);
+    const std::optional<Hypothesis> h = Refit(cs, mask, reference_side, false, params);
     if (!h) break;
-    const int count = CountAgreeing(*h, cs, &trial);
+    const int count = CountAgreeing(*h, cs, tol, &trial);
     if (count < best_count) break;
     const bool grew = count > best_count;
     best = h;
@@ -266,29 +266,31 @@ LocalMatch VerifyLocalMatch(const LocalFeatures& query, const LocalFeatures& ref
     mask.swap(trial);
     if (!grew) break;
   }
-  if (const std::optional<Hypothesis> h = Refit(cs, mask, reference_side, true)) {
-    const int count = CountAgreeing(*h, cs, &trial);
-    if (count >= best_count) {
-      best = h;
-      best_count = count;
-      mask.swap(trial);
+  if (params.affine) {
+    if (const std::optional<Hypothesis> h = Refit(cs, mask, reference_side, true, params)) {
+      const int count = CountAgreeing(*h, cs, tol, &trial);
+      if (count >= best_count) {
+        best = h;
+        best_count = count;
+        mask.swap(trial);
+      }
     }
   }
-  if (best_count < kMinInliers) return m;
+  if (best_count < params.min_inliers) return m;
 
   m.inliers = best_count;
   m.transform = best->transform;
-  bool score_cells[kScoreGrid][kScoreGrid] = {};
+  std::vector<uint8_t> score_cells(params.score_grid * params.score_grid);
   bool coverage_cells[kCoverageGrid][kCoverageGrid] = {};
   int score = 0, covered = 0;
   LocalBox box{1e30f, 1e30f, -1e30f, -1e30f};
   for (size_t k = 0; k < cs.size(); ++k) {
     if (!mask[k]) continue;
     const PointPair& p = cs[k].points;
-    bool& s = score_cells[Cell(p.ry, reference.height, kScoreGrid)]
-                         [Cell(p.rx, reference.width, kScoreGrid)];
+    uint8_t& s = score_cells[Cell(p.ry, reference.height, params.score_grid) * params.score_grid +
+                             Cell(p.rx, reference.width, params.score_grid)];
     score += s ? 0 : 1;
-    s = true;
+    s = 1;
     bool& c = coverage_cells[Cell(p.qy, query.height, kCoverageGrid)]
                             [Cell(p.qx, query.width, kCoverageGrid)];
     covered += c ? 0 : 1;

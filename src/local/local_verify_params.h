@@ -1,0 +1,55 @@
+// The geometric verifier's parameters (local_verify.cc), as a value, so that benchmarks and
+// the tuning runs behind docs/local-features.md can try other settings. The defaults are the
+// measured operating point; VerifyLocalMatch (warden/local_features.h) always uses them.
+//
+// Thread safety: a plain value; VerifyLocalMatchWith is reentrant.
+#ifndef WARDEN_SRC_LOCAL_LOCAL_VERIFY_PARAMS_H_
+#define WARDEN_SRC_LOCAL_LOCAL_VERIFY_PARAMS_H_
+
+#include "warden/local_features.h"
+
+namespace warden {
+
+struct LocalVerifyParams {
+  // Descriptor pairing (local_pairing.h): Hamming distance <= max_distance (inclusive) and
+  // distance < max_ratio * second nearest.
+  int max_distance = 64;
+  double max_ratio = 0.8;
+  // RANSAC: up to this many pairs every 2-pair sample is tried; above, at most
+  // max_iterations seeded samples (fewer once 99% confidence is reached).
+  int exhaustive_max_pairs = 25;
+  int max_iterations = 300;
+  // A sample's reference points lie at least this far apart (fraction of the reference's
+  // longer side).
+  double min_sample_separation = 0.03;
+  // Accepted transform scales, query pixels per reference pixel (inclusive).
+  double min_scale = 0.1;
+  double max_scale = 10;
+  // An inlier lands within max(min_tolerance_px, position_tolerance * the reference's longer
+  // side as mapped into the query) of its predicted position, its orientation within
+  // angle_tolerance_deg of the transform's rotation, and its keypoint-scale log-ratio within
+  // log_scale_tolerance of the hypothesis'.
+  double position_tolerance = 0.012;
+  double min_tolerance_px = 2.0;
+  double angle_tolerance_deg = 25;
+  double log_scale_tolerance = 0.45;
+  // Affine refinement after the similarity: tried with at least min_affine_inliers inliers,
+  // kept when its two axis scales differ by at most max_anisotropy and it keeps as many
+  // inliers. false: similarity only.
+  bool affine = true;
+  double max_anisotropy = 1.6;
+  int min_affine_inliers = 6;
+  // Decision: fewer inliers than this score 0; the score counts the cells of a
+  // score_grid x score_grid grid over the reference that hold an inlier.
+  int min_inliers = 4;
+  int score_grid = 8;
+};
+
+// VerifyLocalMatch with explicit parameters. REQUIRES: every field in a sensible range
+// (positive sizes and tolerances, 0 < max_ratio <= 1, 1 <= score_grid <= 64).
+LocalMatch VerifyLocalMatchWith(const LocalFeatures& query, const LocalFeatures& reference,
+                                const LocalVerifyOptions& options, const LocalVerifyParams& params);
+
+}  // namespace warden
+
+#endif  // WARDEN_SRC_LOCAL_LOCAL_VERIFY_PARAMS_H_
