@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "src/eval/local_signals.h"
 #include "warden/hasher.h"
 #include "warden/pdq.h"
 #include "warden/signal.h"
@@ -44,17 +45,6 @@ PdqHash HashAt(const Descriptor& d, int index) {
   return hash;
 }
 
-// The fullres record with dihedral hashes, from the memo when another signal made it.
-Result<HashRecord> PdqRecord(const SignalInput& input) {
-  if (input.memo != nullptr && input.memo->pdq.has_value()) return *input.memo->pdq;
-  HashOptions options;
-  options.digests = false;
-  options.dihedral = true;
-  Result<HashRecord> record = HashImageBytes(input.bytes, options);
-  if (input.memo != nullptr) input.memo->pdq = record;
-  return record;
-}
-
 StandardPoint PdqStandardPoint() {
   return StandardPoint{static_cast<double>(kPdqMatchThreshold), kPdqMinQuality,
                        "distance <= 31, quality >= 50"};
@@ -70,7 +60,7 @@ class PdqSignal : public Signal {
   }
   std::optional<StandardPoint> standard_point() const override { return PdqStandardPoint(); }
   Result<Descriptor> Extract(const SignalInput& input) const override {
-    WARDEN_ASSIGN_OR_RETURN(HashRecord record, PdqRecord(input));
+    WARDEN_ASSIGN_OR_RETURN(HashRecord record, MemoizedPdqRecord(input));
     Descriptor d;
     AppendHash(record.pdq.hash, d.data);
     d.quality = record.pdq.quality;
@@ -92,7 +82,7 @@ class PdqDihedralSignal : public Signal {
   }
   std::optional<StandardPoint> standard_point() const override { return PdqStandardPoint(); }
   Result<Descriptor> Extract(const SignalInput& input) const override {
-    WARDEN_ASSIGN_OR_RETURN(HashRecord record, PdqRecord(input));
+    WARDEN_ASSIGN_OR_RETURN(HashRecord record, MemoizedPdqRecord(input));
     Descriptor d;
     for (int i = 0; i < kDihedralCount; ++i) AppendHash(record.pdq.dihedral[i], d.data);
     d.quality = record.pdq.quality;
@@ -121,9 +111,43 @@ constexpr SignalEntry kSignalTable[] = {
     {"md5", &Make<Md5Signal>},
     {"pdq", &Make<PdqSignal>},
     {"pdq_dihedral", &Make<PdqDihedralSignal>},
+    {"local", &MakeLocalSignal},
+    {"pdq_local", &MakePdqLocalSignal},
+};
+
+// Score for each reference, one after the other.
+class LoopScorer : public ReferenceScorer {
+ public:
+  LoopScorer(const Signal& signal, std::vector<const Descriptor*> references)
+      : signal_(signal), references_(std::move(references)) {}
+  void ScoreAll(const Descriptor& query, std::span<double> scores) const override {
+    WARDEN_CHECK(scores.size() == references_.size());
+    for (size_t i = 0; i < references_.size(); ++i) {
+      if (references_[i] != nullptr) scores[i] = signal_.Score(query, *references_[i]);
+    }
+  }
+
+ private:
+  const Signal& signal_;
+  std::vector<const Descriptor*> references_;
 };
 
 }  // namespace
+
+Result<HashRecord> MemoizedPdqRecord(const SignalInput& input) {
+  if (input.memo != nullptr && input.memo->pdq.has_value()) return *input.memo->pdq;
+  HashOptions options;
+  options.digests = false;
+  options.dihedral = true;
+  Result<HashRecord> record = HashImageBytes(input.bytes, options);
+  if (input.memo != nullptr) input.memo->pdq = record;
+  return record;
+}
+
+std::unique_ptr<ReferenceScorer> Signal::MakeScorer(
+    std::vector<const Descriptor*> references) const {
+  return std::make_unique<LoopScorer>(*this, std::move(references));
+}
 
 std::vector<std::string> SignalNames() {
   std::vector<std::string> names;

@@ -5,7 +5,9 @@
 // encoded file bytes, and the decoded pixels when it asks for them), and scores two
 // descriptors. Scores are distances (smaller = closer) or similarities (larger = closer, see
 // ScoreDirection); the runner quantises them by resolution() into the integer keys of
-// src/eval/metrics.h.
+// src/eval/metrics.h. The runner scores each query against all references at once through a
+// ReferenceScorer (MakeScorer), so that a signal with an index (local features) can score the
+// way its deployment does: retrieve candidates, verify only those.
 //
 // Thread safety: a Signal is immutable after construction; Extract and Score may be called
 // from any number of threads at once.
@@ -22,6 +24,7 @@
 
 #include "warden/hasher.h"
 #include "warden/image.h"
+#include "warden/local_features.h"
 #include "warden/status.h"
 
 namespace warden::eval {
@@ -29,8 +32,11 @@ namespace warden::eval {
 // Work several signals of one image can share, filled by the first that needs it: the
 // hasher's fullres record with the dihedral hashes (its plain hash is dihedral[0]), so pdq
 // and pdq_dihedral decode and hash each query once. Used by one thread at a time.
+// Likewise the local features at the query size (kLocalQueryKeypoints), for local and
+// pdq_local.
 struct ExtractionMemo {
   std::optional<Result<HashRecord>> pdq;
+  std::optional<Result<LocalFeatures>> local;
 };
 
 // What a signal sees of one image. `bytes` is the whole encoded file. `image` is its decoded
@@ -57,6 +63,16 @@ struct StandardPoint {
   std::string label;        // e.g. "distance <= 31, quality >= 50"
 };
 
+// One query against a fixed list of references (Signal::MakeScorer). Thread safety: ScoreAll
+// may be called from any number of threads at once.
+class ReferenceScorer {
+ public:
+  virtual ~ReferenceScorer() = default;
+  // scores[i] = the score of `query` against the i-th reference given to MakeScorer; entries of
+  // null references are left as they are. REQUIRES scores.size() == the reference count.
+  virtual void ScoreAll(const Descriptor& query, std::span<double> scores) const = 0;
+};
+
 class Signal {
  public:
   virtual ~Signal() = default;
@@ -74,12 +90,23 @@ class Signal {
   // The score of `query` against `reference`, both made by this signal's Extract. Not
   // necessarily symmetric (pdq_dihedral turns the query, not the reference).
   virtual double Score(const Descriptor& query, const Descriptor& reference) const = 0;
+  // A scorer over `references` (null entries: references that failed to extract), which
+  // must outlive it along with this signal. The default calls Score for each; a signal may
+  // score faster or differently (local features: only the candidates its index retrieves are
+  // verified, every other reference scores 0, exactly as the deployed search decides).
+  virtual std::unique_ptr<ReferenceScorer> MakeScorer(
+      std::vector<const Descriptor*> references) const;
 };
 
-// The registered signals' names in registry order: "md5", "pdq", "pdq_dihedral".
+// The registered signals' names in registry order: "md5", "pdq", "pdq_dihedral", "local",
+// "pdq_local".
 std::vector<std::string> SignalNames();
 // Makes the named signal. Errors: kInvalidArgument naming the input and the known names.
 Result<std::unique_ptr<Signal>> MakeSignal(std::string_view name);
+
+// The fullres record with the dihedral hashes (HashImageBytes, no digests), from input.memo
+// when a signal made it already, else computed and left in the memo. Errors: the hasher's.
+Result<HashRecord> MemoizedPdqRecord(const SignalInput& input);
 
 // The integer metric key of a score (src/eval/metrics.h): score / resolution rounded, negated
 // for similarities so that smaller is always closer.

@@ -25,7 +25,8 @@ Descriptor Extract(const Signal& s, const std::vector<uint8_t>& bytes) {
 }
 
 TEST(EvalSignalTest, Registry) {
-  EXPECT_EQ(SignalNames(), (std::vector<std::string>{"md5", "pdq", "pdq_dihedral"}));
+  EXPECT_EQ(SignalNames(),
+            (std::vector<std::string>{"md5", "pdq", "pdq_dihedral", "local", "pdq_local"}));
   for (const std::string& name : SignalNames()) {
     auto s = MakeSignal(name);
     ASSERT_TRUE(s.ok());

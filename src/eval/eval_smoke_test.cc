@@ -82,7 +82,7 @@ TEST_F(EvalSmokeTest, EveryTransformEverySignal) {
   EXPECT_EQ(results->sources, 3u);
   EXPECT_EQ(results->people_sources, 2u);  // both photos of people are among the three
   EXPECT_EQ(results->queries, 3 * n_transforms);
-  ASSERT_EQ(results->signals.size(), 3u);
+  ASSERT_EQ(results->signals.size(), 5u);  // md5, pdq, pdq_dihedral, local, pdq_local
   for (const SignalOutcome& s : results->signals) {
     ASSERT_EQ(s.transforms.size(), n_transforms);
     for (const TransformOutcome& t : s.transforms) {
@@ -123,7 +123,7 @@ TEST_F(EvalSmokeTest, EveryTransformEverySignal) {
   const std::string csv = ReadText(out / "results.csv");
   size_t lines = 0;
   for (char c : csv) lines += c == '\n';
-  EXPECT_EQ(lines, 1 + 3 * (n_transforms + 1));  // header, rows, one "all" row per signal
+  EXPECT_EQ(lines, 1 + 5 * (n_transforms + 1));  // header, rows, one "all" row per signal
   EXPECT_NE(csv.find("pdq,thorn_rotate4,thorn,3,"), std::string::npos);
   const std::string summary = ReadText(out / "summary.md");
   EXPECT_NE(summary.find("warden eval (smoke test)"), std::string::npos);

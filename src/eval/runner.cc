@@ -176,8 +176,16 @@ Result<EvalResults> RunEval(const EvalOptions& options, std::FILE* err) {
     }
   });
   std::vector<uint64_t> ref_failures(n_sig, 0);
+  // Each signal scores a query against all references at once (eval_signal.h).
+  std::vector<std::unique_ptr<ReferenceScorer>> scorers;
   for (size_t s = 0; s < n_sig; ++s) {
-    for (size_t r : refs) ref_failures[s] += descriptors[s][slot_of[r]] ? 0 : 1;
+    std::vector<const Descriptor*> ref_descriptors;
+    for (size_t r : refs) {
+      const std::optional<Descriptor>& d = descriptors[s][slot_of[r]];
+      ref_failures[s] += d ? 0 : 1;
+      ref_descriptors.push_back(d ? &*d : nullptr);
+    }
+    scorers.push_back(signals[s]->MakeScorer(std::move(ref_descriptors)));
   }
 
   // Reference pairs that are not unrelated: related-content and derived groups, and the
@@ -290,6 +298,7 @@ Result<EvalResults> RunEval(const EvalOptions& options, std::FILE* err) {
       if (ctx.face) faces++;
     }
     const uint64_t source_seed = HashString(options.seed, rel);
+    std::vector<double> scores;  // one query's scores against every reference
     for (size_t t = 0; t < n_tr; ++t) {
       const TransformSpec& spec = *transforms[t];
       ctx.seed = HashString(source_seed, spec.name);
@@ -352,10 +361,12 @@ Result<EvalResults> RunEval(const EvalOptions& options, std::FILE* err) {
         if (!query_ok) out.low_quality++;
         const std::set<int>& skip = excluded[src_ref];
         bool have_positive = false;
+        scores.assign(refs.size(), 0.0);
+        scorers[s]->ScoreAll(*d, scores);
         for (size_t r = 0; r < refs.size(); ++r) {
           const std::optional<Descriptor>& ref = descriptors[s][slot_of[refs[r]]];
           if (!ref) continue;
-          const double score = signal.Score(*d, *ref);
+          const double score = scores[r];
           const int64_t key = ScoreKey(signal, score);
           const bool standard_match =
               sp && query_ok && (sp->min_quality < 0 || ref->quality >= sp->min_quality) &&

@@ -1,0 +1,230 @@
+#include "src/eval/local_signals.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "src/local/local_index.h"
+#include "warden/pdq.h"
+
+namespace warden::eval {
+namespace {
+
+// Descriptor layout (only this file reads it): the reference form, then the query form,
+// each as int32 width, height, count and `count` LocalKeypoint records; pdq_local puts its
+// PDQ hash (four 64-bit words) in front.
+constexpr size_t kPdqBytes = sizeof(PdqHash::words);
+
+void AppendInt(int32_t v, std::vector<uint8_t>& out) {
+  const size_t at = out.size();
+  out.resize(at + sizeof(v));
+  std::memcpy(out.data() + at, &v, sizeof(v));
+}
+
+void AppendFeatures(const LocalFeatures& f, std::vector<uint8_t>& out) {
+  AppendInt(f.width, out);
+  AppendInt(f.height, out);
+  AppendInt(static_cast<int32_t>(f.keypoints.size()), out);
+  const size_t at = out.size(), bytes = f.keypoints.size() * sizeof(LocalKeypoint);
+  out.resize(at + bytes);
+  if (bytes > 0) std::memcpy(out.data() + at, f.keypoints.data(), bytes);
+}
+
+int32_t ReadInt(const std::vector<uint8_t>& data, size_t& at) {
+  WARDEN_CHECK(at + sizeof(int32_t) <= data.size());
+  int32_t v;
+  std::memcpy(&v, data.data() + at, sizeof(v));
+  at += sizeof(v);
+  return v;
+}
+
+// Reads one form at `at` and moves `at` past it. The bytes are this file's own (Extract).
+LocalFeatures ReadFeatures(const std::vector<uint8_t>& data, size_t& at) {
+  LocalFeatures f;
+  f.width = ReadInt(data, at);
+  f.height = ReadInt(data, at);
+  const int32_t n = ReadInt(data, at);
+  WARDEN_CHECK(n >= 0 && at + n * sizeof(LocalKeypoint) <= data.size());
+  f.keypoints.resize(n);
+  if (n > 0) std::memcpy(f.keypoints.data(), data.data() + at, n * sizeof(LocalKeypoint));
+  at += n * sizeof(LocalKeypoint);
+  return f;
+}
+
+LocalFeatures ReferenceForm(const Descriptor& d, size_t offset) {
+  size_t at = offset;
+  return ReadFeatures(d.data, at);
+}
+
+LocalFeatures QueryForm(const Descriptor& d, size_t offset) {
+  size_t at = offset;
+  ReadFeatures(d.data, at);  // skip the reference form
+  return ReadFeatures(d.data, at);
+}
+
+// The query-size extraction, from the memo when the other local signal made it.
+Result<LocalFeatures> MemoizedLocal(const SignalInput& input) {
+  if (input.memo != nullptr && input.memo->local.has_value()) return *input.memo->local;
+  LocalExtractOptions options;
+  options.max_keypoints = kLocalQueryKeypoints;
+  Result<LocalFeatures> features = ExtractLocalFeaturesFromBytes(input.bytes, options);
+  if (input.memo != nullptr) input.memo->local = features;
+  return features;
+}
+
+// Appends both forms of the input's local features: the reference form as it comes back
+// from the stored form, then the query form.
+Status AppendLocalForms(const SignalInput& input, std::vector<uint8_t>& out) {
+  WARDEN_ASSIGN_OR_RETURN(LocalFeatures query, MemoizedLocal(input));
+  LocalFeatures reference = query;
+  if (reference.keypoints.size() > static_cast<size_t>(kLocalStoredKeypoints)) {
+    reference.keypoints.resize(kLocalStoredKeypoints);
+  }
+  Result<LocalFeatures> stored = DecodeLocalFeatures(EncodeLocalFeatures(reference));
+  if (!stored.ok()) return stored.status().WithContext("local features' stored form");
+  AppendFeatures(*stored, out);
+  AppendFeatures(query, out);
+  return Status::Ok();
+}
+
+// The local scores of one query against every reference: retrieval by the index, then
+// verification of the candidates only, as the deployed search. Without an index
+// (NewLocalIndex() returning null) every reference is verified.
+class LocalScorer : public ReferenceScorer {
+ public:
+  LocalScorer(std::vector<const Descriptor*> references, size_t offset)
+      : offset_(offset), present_(references.size()), forms_(references.size()) {
+    index_ = NewLocalIndex();
+    for (size_t i = 0; i < references.size(); ++i) {
+      if (references[i] == nullptr) continue;
+      forms_[i] = ReferenceForm(*references[i], offset_);
+      present_[i] = true;
+      // An image the index refuses is never found, as in deployment.
+      if (index_ != nullptr && !index_->Add(i, forms_[i]).ok()) present_[i] = false;
+    }
+  }
+  void ScoreAll(const Descriptor& query, std::span<double> scores) const override {
+    WARDEN_CHECK(scores.size() == forms_.size());
+    const LocalFeatures q = QueryForm(query, offset_);
+    for (size_t i = 0; i < forms_.size(); ++i) {
+      if (present_[i]) scores[i] = 0;
+    }
+    if (index_ != nullptr) {
+      for (const LocalCandidate& c : index_->Candidates(q, kEvalLocalCandidates)) {
+        scores[c.id] = VerifyLocalMatch(q, forms_[c.id], {}).score;
+      }
+      return;
+    }
+    for (size_t i = 0; i < forms_.size(); ++i) {
+      if (present_[i]) scores[i] = VerifyLocalMatch(q, forms_[i], {}).score;
+    }
+  }
+
+ private:
+  size_t offset_;
+  std::vector<bool> present_;
+  std::vector<LocalFeatures> forms_;
+  std::unique_ptr<LocalIndex> index_;
+};
+
+StandardPoint LocalStandardPoint() {
+  return StandardPoint{kLocalDefaultMinScore, -1,
+                       "score >= " + std::to_string(static_cast<int>(kLocalDefaultMinScore))};
+}
+
+class LocalSignal : public Signal {
+ public:
+  std::string_view name() const override { return "local"; }
+  std::string_view description() const override {
+    return "local features (warden-local v1): reference grid cells holding inliers of one "
+           "geometry; query 500 keypoints, reference its first 100 as stored; index top 32";
+  }
+  ScoreDirection direction() const override { return ScoreDirection::kSimilarity; }
+  std::optional<StandardPoint> standard_point() const override { return LocalStandardPoint(); }
+  Result<Descriptor> Extract(const SignalInput& input) const override {
+    Descriptor d;
+    WARDEN_RETURN_IF_ERROR(AppendLocalForms(input, d.data));
+    return d;
+  }
+  double Score(const Descriptor& query, const Descriptor& reference) const override {
+    return VerifyLocalMatch(QueryForm(query, 0), ReferenceForm(reference, 0), {}).score;
+  }
+  std::unique_ptr<ReferenceScorer> MakeScorer(
+      std::vector<const Descriptor*> references) const override {
+    return std::make_unique<LocalScorer>(std::move(references), 0);
+  }
+};
+
+PdqHash HashOf(const Descriptor& d) {
+  PdqHash h;
+  WARDEN_CHECK(d.data.size() >= kPdqBytes);
+  std::memcpy(h.words.data(), d.data.data(), kPdqBytes);
+  return h;
+}
+
+class PdqLocalScorer : public ReferenceScorer {
+ public:
+  explicit PdqLocalScorer(std::vector<const Descriptor*> references)
+      : hashes_(references.size()), local_(references, kPdqBytes) {
+    for (size_t i = 0; i < references.size(); ++i) {
+      if (references[i] != nullptr) hashes_[i] = HashOf(*references[i]);
+    }
+    references_ = std::move(references);
+  }
+  void ScoreAll(const Descriptor& query, std::span<double> scores) const override {
+    local_.ScoreAll(query, scores);
+    const PdqHash q = HashOf(query);
+    for (size_t i = 0; i < references_.size(); ++i) {
+      if (references_[i] == nullptr) continue;
+      scores[i] = std::max(scores[i], PdqOnLocalScale(HammingDistance(q, hashes_[i])));
+    }
+  }
+
+ private:
+  std::vector<PdqHash> hashes_;
+  std::vector<const Descriptor*> references_;
+  LocalScorer local_;
+};
+
+class PdqLocalSignal : public Signal {
+ public:
+  std::string_view name() const override { return "pdq_local"; }
+  std::string_view description() const override {
+    return "PDQ and local together: max(local score, PDQ distance on the local scale: 8 at "
+           "distance 91, +0.25 per bit closer)";
+  }
+  ScoreDirection direction() const override { return ScoreDirection::kSimilarity; }
+  double resolution() const override { return kPdqLocalPointsPerBit; }
+  Result<Descriptor> Extract(const SignalInput& input) const override {
+    WARDEN_ASSIGN_OR_RETURN(HashRecord record, MemoizedPdqRecord(input));
+    Descriptor d;
+    d.data.resize(kPdqBytes);
+    std::memcpy(d.data.data(), record.pdq.hash.words.data(), kPdqBytes);
+    WARDEN_RETURN_IF_ERROR(AppendLocalForms(input, d.data));
+    return d;
+  }
+  double Score(const Descriptor& query, const Descriptor& reference) const override {
+    const double local =
+        VerifyLocalMatch(QueryForm(query, kPdqBytes), ReferenceForm(reference, kPdqBytes), {})
+            .score;
+    return std::max(local, PdqOnLocalScale(HammingDistance(HashOf(query), HashOf(reference))));
+  }
+  std::unique_ptr<ReferenceScorer> MakeScorer(
+      std::vector<const Descriptor*> references) const override {
+    return std::make_unique<PdqLocalScorer>(std::move(references));
+  }
+};
+
+}  // namespace
+
+double PdqOnLocalScale(int pdq_distance) {
+  return std::max(0.0, kLocalDefaultMinScore +
+                           (kPdqLocalAnchorDistance - pdq_distance) * kPdqLocalPointsPerBit);
+}
+
+std::unique_ptr<Signal> MakeLocalSignal() { return std::make_unique<LocalSignal>(); }
+std::unique_ptr<Signal> MakePdqLocalSignal() { return std::make_unique<PdqLocalSignal>(); }
+
+}  // namespace warden::eval
