@@ -114,7 +114,8 @@ struct BankSignal {
 };
 
 // The algorithm name and version Warden currently produces for a signal type: pdq -> ("pdq",
-// kPdqAlgorithmVersion); md5/sha1/sha256 -> (their name, 1).
+// kPdqAlgorithmVersion); local -> (kLocalAlgorithm "warden-local", kLocalAlgorithmVersion);
+// md5/sha1/sha256 -> (their name, 1).
 BankSignal DefaultAlgorithmFor(const Signal& signal);
 
 // A hotline assessment of an image (DOMAIN.md, "Classification").

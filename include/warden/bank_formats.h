@@ -5,8 +5,11 @@
 // Formats (BankFormatName in quotes):
 //   "pdq-hasher"  Meta's pdq-photo-hasher output: `hash,quality,filename` per line. The
 //                 filename (everything after the second comma) is kept as provenance.external_id.
+//                 The reader also takes `warden hash --local` lines,
+//                 `hash,quality,local:<hex>,filename`, as a pdq and a local signal.
 //   "pytx"        python-threatexchange local file: `<signal_type> <value>` per line, e.g.
-//                 `pdq 3a7f...`. Blank lines and lines starting with '#' are skipped.
+//                 `pdq 3a7f...`. Blank lines and lines starting with '#' are skipped. Local
+//                 signals are not part of it: a `local` line is quarantined.
 //   "csv"         Warden's CSV (RFC 4180 quoting, CRLF or LF), a header row naming the columns
 //                 (kCsvColumns; any order; unknown columns ignored; signal_type and value
 //                 required).
@@ -34,6 +37,7 @@
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -54,6 +58,13 @@ const char* BankFormatName(BankFormat format);
 // Accepts the names above, case-insensitive. Errors: kInvalidArgument naming the input and
 // the accepted names.
 Result<BankFormat> ParseBankFormat(std::string_view name);
+
+// Whether files of `format` can carry signals of `type`: csv and jsonl carry every type;
+// pytx and ncmec carry pdq, md5, sha1 and sha256; stopncii carries pdq and md5; pdq-hasher
+// carries pdq (its reader also takes the local field `warden hash --local` prints). No exchange
+// format but Warden's own (csv, jsonl) knows the local signal.
+// Writers leave out the signals their format cannot carry (ExportSummary counts them).
+bool BankFormatCarries(BankFormat format, SignalType type);
 
 // Guesses the format from the first bytes of a file (`head`: up to the first 64 KiB). Rules, in
 // order, looking at the first non-blank, non-'#' line (a UTF-8 BOM is skipped):
@@ -210,6 +221,9 @@ Result<ImportSummary> ImportFile(BankStore& store, std::string_view bank, const 
 struct ExportSummary {
   int64_t written = 0;  // items written (wholly or in part)
   int64_t skipped = 0;  // items the format cannot hold (e.g. no PDQ signal for pdq-hasher)
+  // Signals the format cannot carry (BankFormatCarries), by type, counted over every item
+  // (written or skipped), e.g. {kLocal: 12} for an export of 12 local signals to pytx.
+  std::map<SignalType, int64_t> left_out;
 };
 
 // Writes every item of `bank`, in ascending id order, read in pages through ListItems.

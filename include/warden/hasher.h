@@ -45,6 +45,10 @@ struct HashOptions {
   Pipeline pipeline = Pipeline::kFullres;
   bool dihedral = false;  // also compute the 8 dihedral PDQ hashes
   bool digests = true;    // also compute MD5, SHA-1 and SHA-256 of the bytes
+  // Also extract the local-feature signal (warden/local_features.h) in its registration form:
+  // the first kLocalStoredKeypoints keypoints. Off by default: it costs about 10 ms an image
+  // (its own decode, whatever the pipeline). Uses decode.max_pixels.
+  bool local = false;
   DecodeOptions decode;   // pixel limit; the fast pipeline sets the JPEG scaling itself
   // Fast pipeline only: JPEG DCT-domain scaling used instead of decode's JPEG fields. Defaults
   // are the tuned constants above; a benchmark may override them to explore.
@@ -63,8 +67,12 @@ struct HashRecord {
   Pipeline pipeline = Pipeline::kFullres;
   PdqResult pdq;
   std::string md5, sha1, sha256;  // lower-case hex; empty when digests were not asked for
+  // The local signal's value (hex of the stored form, see SignalType::kLocal); empty when not
+  // asked for, or when the image gave no keypoints (under 32x32 or featureless).
+  std::string local;
+  int local_keypoints = 0;  // keypoints in `local`
 
-  // Every signal computed: pdq (with its quality), then md5, sha1, sha256 when present.
+  // Every signal computed: pdq (with its quality), then md5, sha1, sha256, local when present.
   std::vector<Signal> Signals() const;
 };
 

@@ -39,6 +39,24 @@ const char* BankFormatName(BankFormat format) {
   return "pytx";
 }
 
+bool BankFormatCarries(BankFormat format, SignalType type) {
+  switch (format) {
+    case BankFormat::kCsv:
+    case BankFormat::kJsonl:
+      return true;
+    case BankFormat::kPytx:
+    case BankFormat::kNcmecXml:
+      // python-threatexchange and NCMEC name only these; a local value (up to 8 KB of hex) in
+      // their files would be an error for every other reader of them.
+      return type != SignalType::kLocal;
+    case BankFormat::kStopNcii:
+      return type == SignalType::kPdq || type == SignalType::kMd5;
+    case BankFormat::kPdqHasher:
+      return type == SignalType::kPdq;
+  }
+  return false;
+}
+
 Result<BankFormat> ParseBankFormat(std::string_view name) {
   std::string lower;
   for (char c : name) lower.push_back(Lower(c));

@@ -247,6 +247,9 @@ Result<ExportSummary> ExportBank(BankStore& store, std::string_view bank, BankFo
     for (const Item& item : page) {
       WARDEN_ASSIGN_OR_RETURN(bool written, writer->Write(item));
       ++(written ? summary.written : summary.skipped);
+      for (const BankSignal& s : item.signals) {
+        if (!BankFormatCarries(format, s.signal.type)) ++summary.left_out[s.signal.type];
+      }
     }
     after_id = page.back().id;
   }

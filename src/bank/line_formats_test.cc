@@ -29,7 +29,8 @@ TEST(PytxFormat, FixtureGivesExactRecordsAndQuarantineLines) {
               ElementsAre("5: pdq hash must be 64 hex digits, got 32",
                           "6: pdq hash has a non-hex character 'z' at position 63",
                           "7: pdq hash is all zeros (the hash of a failed or degenerate hashing)",
-                          "8: unknown signal type \"vpdq\" (expected pdq, md5, sha1 or sha256)",
+                          "8: unknown signal type \"vpdq\" (expected pdq, md5, sha1, sha256 "
+                          "or local)",
                           "9: expected \"<signal_type> <value>\", got \"pdq\""));
 }
 

@@ -267,6 +267,12 @@ class NcmecXmlWriter final : public RecordWriter {
     return StreamStatus(out_, "ncmec");
   }
   Result<bool> Write(const Item& item) override {
+    // An entry without a fingerprint could never be matched or removed: skip the item.
+    bool any = false;
+    for (const BankSignal& s : item.signals) {
+      any = any || BankFormatCarries(BankFormat::kNcmecXml, s.signal.type);
+    }
+    if (!any) return false;
     std::string id = item.provenance.external_id.empty() ? fmt::format("warden-{}", item.id)
                                                          : item.provenance.external_id;
     out_ << "    <image>\n      <member id=\"" << XmlEscape(item.provenance.member_id)
@@ -278,6 +284,7 @@ class NcmecXmlWriter final : public RecordWriter {
     }
     out_ << "      <fingerprints>\n";
     for (const BankSignal& s : item.signals) {
+      if (!BankFormatCarries(BankFormat::kNcmecXml, s.signal.type)) continue;  // counted by export
       const char* name = SignalTypeName(s.signal.type);
       out_ << "        <" << name;
       if (s.signal.type == SignalType::kPdq && s.signal.quality >= 0) {

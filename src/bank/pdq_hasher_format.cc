@@ -1,7 +1,9 @@
 // Meta's pdq-photo-hasher output: "hash,quality,filename" per line. The filename is
 // everything after the second comma (file names may hold commas) and is kept as the item's
 // provenance.external_id. An empty quality means unknown (Warden writes that for items whose
-// quality it does not know); a quality under 50 is quarantined.
+// quality it does not know); a quality under 50 is quarantined. Lines written by
+// `warden hash --local`, "hash,quality,local:<hex>,filename", also carry a local signal (an
+// empty "local:" field means the image had none); the writer never writes local signals.
 #include <fmt/core.h>
 
 #include "src/bank/byte_source.h"
@@ -10,6 +12,8 @@
 
 namespace warden {
 namespace {
+
+constexpr std::string_view kLocalTag = "local:";
 
 class PdqHasherReader final : public RecordReader {
  public:
@@ -57,7 +61,24 @@ class PdqHasherReader final : public RecordReader {
         return true;
       }
       out->item.signals.push_back(BankSignal{std::move(signal).value(), "", 0});
-      out->item.provenance.external_id = std::string(text.substr(c2 + 1));
+      std::string_view name = text.substr(c2 + 1);
+      // Warden's extension (`warden hash --local`): "hash,quality,local:<hex>,filename". A
+      // real filename starting "local:" then hex that decodes as local features and a comma
+      // is not a risk worth a flag.
+      if (name.substr(0, kLocalTag.size()) == kLocalTag) {
+        const size_t c3 = name.find(',');
+        std::string_view hex = name.substr(kLocalTag.size(), c3 - kLocalTag.size());
+        if (c3 != std::string_view::npos && !hex.empty()) {
+          Result<Signal> local = MakeImportSignal(SignalType::kLocal, hex);
+          if (!local.ok()) {
+            Quarantine(out, line_no, local.status().message());
+            return true;
+          }
+          out->item.signals.push_back(BankSignal{std::move(local).value(), "", 0});
+        }
+        if (c3 != std::string_view::npos) name = name.substr(c3 + 1);
+      }
+      out->item.provenance.external_id = std::string(name);
       return true;
     }
   }

@@ -42,6 +42,12 @@ class PytxReader final : public RecordReader {
         Quarantine(out, line_no, type.status().message());
         return true;
       }
+      if (!BankFormatCarries(BankFormat::kPytx, *type)) {
+        Quarantine(out, line_no,
+                   fmt::format("pytx files do not carry {} signals (use jsonl or csv)",
+                               SignalTypeName(*type)));
+        return true;
+      }
       Result<Signal> signal = MakeImportSignal(*type, TrimBlanks(text.substr(sep + 1)));
       if (!signal.ok()) {
         Quarantine(out, line_no, signal.status().message());
@@ -62,11 +68,14 @@ class PytxWriter final : public RecordWriter {
   explicit PytxWriter(std::ostream& out) : out_(out) {}
   Status Begin() override { return Status::Ok(); }
   Result<bool> Write(const Item& item) override {
+    bool any = false;
     for (const BankSignal& s : item.signals) {
+      if (!BankFormatCarries(BankFormat::kPytx, s.signal.type)) continue;  // counted by export
       out_ << SignalTypeName(s.signal.type) << ' ' << s.signal.value << '\n';
+      any = true;
     }
     WARDEN_RETURN_IF_ERROR(StreamStatus(out_, "pytx"));
-    return !item.signals.empty();
+    return any;
   }
   Status Finish() override {
     out_.flush();

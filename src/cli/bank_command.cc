@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -141,7 +142,14 @@ Status Import(BankStore& store, const BankCommandOptions& o, std::FILE* out, std
       std::fflush(err);
     };
   }
-  Result<ImportSummary> summary = ImportFile(store, o.name, o.file, options);
+  // "-" reads standard input, e.g. `warden hash --local IMG | warden bank import NAME -`.
+  Result<ImportSummary> summary = Status::Internal("import did not run");
+  if (o.file == "-") {
+    options.source_name = "stdin";
+    summary = ImportStream(store, o.name, std::cin, options);
+  } else {
+    summary = ImportFile(store, o.name, o.file, options);
+  }
   if (o.progress) fmt::print(err, "\r\033[K");
   if (!summary.ok()) return summary.status();
   const ImportSummary& s = *summary;
@@ -210,11 +218,18 @@ Status Export(BankStore& store, const BankCommandOptions& o, std::FILE* out, std
     }
   }
   if (!summary.ok()) return summary.status();
-  fmt::print(err, "warden: exported {} items of {} ({}){}\n", summary->written, bank.name,
+  // Say what was left out, by type, so nobody takes a pytx export for a whole bank.
+  std::string left_out;
+  for (const auto& [type, n] : summary->left_out) {
+    left_out += fmt::format("; left out {} {} signals ({} cannot carry them)", n,
+                            SignalTypeName(type), BankFormatName(format));
+  }
+  fmt::print(err, "warden: exported {} items of {} ({}){}{}\n", summary->written, bank.name,
              BankFormatName(format),
              summary->skipped > 0
                  ? fmt::format("; {} items have no signal this format can hold", summary->skipped)
-                 : "");
+                 : "",
+             left_out);
   return Status::Ok();
 }
 

@@ -4,7 +4,7 @@
 //   warden bank list|stats [--format text|json]
 //   warden bank show NAME [--format text|json]
 //   warden bank enable|disable|delete NAME
-//   warden bank import NAME FILE [--format F] [--batch-size N] [--quarantine PATH]
+//   warden bank import NAME FILE|- [--format F] [--batch-size N] [--quarantine PATH]
 //   warden bank export NAME [--format F] [--out PATH]
 //   warden bank item show|enable|disable|delete NAME ID
 //

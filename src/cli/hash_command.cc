@@ -93,8 +93,9 @@ int RunHashCommand(const HashCommandOptions& options, std::FILE* in, std::FILE* 
   // Digests cost a pass over the bytes; text output never prints them.
   hash_options.digests = OutputFormatHasDigests(options.format);
   hash_options.decode.max_pixels = options.max_pixels;
+  hash_options.local = options.local;
 
-  std::fputs(OutputHeader(options.format, options.dihedral).c_str(), out);
+  std::fputs(OutputHeader(options.format, options.dihedral, options.local).c_str(), out);
 
   std::vector<Slot> slots(inputs.size());
   ProgressBar progress(err, inputs.size(), options.progress);
@@ -109,7 +110,14 @@ int RunHashCommand(const HashCommandOptions& options, std::FILE* in, std::FILE* 
       std::fprintf(err, "warden: %s: %s\n", DisplayName(inputs[i]).c_str(),
                    FailureReason(r.status()).c_str());
     } else {
-      std::fputs(FormatRecord(options.format, inputs[i].path, *r, options.dihedral).c_str(), out);
+      std::fputs(
+          FormatRecord(options.format, inputs[i].path, *r, options.dihedral, options.local).c_str(),
+          out);
+      if (options.local && r->local.empty()) {
+        progress.Clear();
+        std::fprintf(err, "warden: %s: no local features (%dx%d): no local signal\n",
+                     DisplayName(inputs[i]).c_str(), r->width, r->height);
+      }
       if (r->pdq.too_small && options.format != OutputFormat::kJson) {
         progress.Clear();
         std::fprintf(err, "warden: %s: too small to hash (%dx%d): quality 0\n",

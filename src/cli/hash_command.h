@@ -31,6 +31,7 @@ struct HashCommandOptions {
   bool recursive = false;
   Pipeline pipeline = Pipeline::kFullres;
   bool dihedral = false;
+  bool local = false;  // also extract and print the local signal (HashOptions::local)
   OutputFormat format = OutputFormat::kText;
   int jobs = 1;                             // worker threads, >= 1
   uint64_t max_pixels = kDefaultMaxPixels;  // per image, checked before decoding

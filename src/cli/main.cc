@@ -31,6 +31,8 @@ constexpr char kHashFooter[] = R"(Output (standard output, one line per input, i
   json  one object per line: path, pdq, quality, md5, sha1, sha256, width, height, format,
         pipeline, algorithm, algorithm_version, too_small[, dihedral{orig,...}]
   Digests (md5, sha1, sha256) are computed only for csv and json. Standard input is "-".
+  --local adds the local signal: text "local:<hex>" before the path (import the lines with
+  'warden bank import NAME -'), csv columns local,local_keypoints, json "local" and more.
 An image under 5 px on a side hashes to all zeros with quality 0 (PDQ spec); json marks it
 "too_small": true, text and csv also print a note on standard error.
 A file that cannot be hashed gets one line "warden: PATH: REASON" on standard error; the
@@ -65,6 +67,8 @@ int Run(int argc, char** argv) {
       ->check(CLI::IsMember({"fullres", "cli512", "fast"}))
       ->capture_default_str();
   hash_cmd->add_flag("--dihedral", hash.dihedral, "Also print the 8 rotated/flipped PDQ hashes");
+  hash_cmd->add_flag("--local", hash.local,
+                     "Also compute the local-feature signal (about 10 ms an image), for banks");
   hash_cmd->add_option("--format", format, "Output format: text, csv or json")
       ->check(CLI::IsMember({"text", "csv", "json"}))
       ->capture_default_str();

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "warden/local_features.h"
+
 namespace warden {
 namespace {
 
@@ -11,7 +13,7 @@ constexpr Dihedral kAllDihedral[kDihedralCount] = {
     Dihedral::kOriginal, Dihedral::kRot90, Dihedral::kRot180,    Dihedral::kRot270,
     Dihedral::kFlipX,    Dihedral::kFlipY, Dihedral::kFlipPlus1, Dihedral::kFlipMinus1};
 
-std::string TextLine(std::string_view path, const HashRecord& r, bool dihedral) {
+std::string TextLine(std::string_view path, const HashRecord& r, bool dihedral, bool local) {
   std::string line = fmt::format("{},{}", r.pdq.hash.ToHex(), r.pdq.quality);
   if (dihedral) {
     // The orig variant equals the hash already printed, so it is not repeated.
@@ -20,13 +22,18 @@ std::string TextLine(std::string_view path, const HashRecord& r, bool dihedral) 
       line += r.pdq.dihedral[d].ToHex();
     }
   }
+  if (local) {
+    // Tagged, so the field cannot be taken for a dihedral hash; the path stays last.
+    line += ",local:";
+    line += r.local;
+  }
   line += ',';
   line += path;
   line += '\n';
   return line;
 }
 
-std::string CsvLine(std::string_view path, const HashRecord& r, bool dihedral) {
+std::string CsvLine(std::string_view path, const HashRecord& r, bool dihedral, bool local) {
   std::string line =
       fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}", CsvField(path), r.pdq.hash.ToHex(),
                   r.pdq.quality, r.md5, r.sha1, r.sha256, r.width, r.height,
@@ -38,11 +45,12 @@ std::string CsvLine(std::string_view path, const HashRecord& r, bool dihedral) {
       line += r.pdq.dihedral[d].ToHex();
     }
   }
+  if (local) line += fmt::format(",{},{}", r.local, r.local_keypoints);
   line += '\n';
   return line;
 }
 
-std::string JsonLine(std::string_view path, const HashRecord& r, bool dihedral) {
+std::string JsonLine(std::string_view path, const HashRecord& r, bool dihedral, bool local) {
   // ordered_json keeps the documented field order, which makes the output easy to read.
   nlohmann::ordered_json j;
   j["path"] = std::string(path);
@@ -63,6 +71,13 @@ std::string JsonLine(std::string_view path, const HashRecord& r, bool dihedral) 
     for (Dihedral v : kAllDihedral)
       d[DihedralName(v)] = r.pdq.dihedral[static_cast<int>(v)].ToHex();
     j["dihedral"] = std::move(d);
+  }
+  if (local) {
+    // null, not "", when the image gave no keypoints: "" is not a valid local value.
+    j["local"] = r.local.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(r.local);
+    j["local_keypoints"] = r.local_keypoints;
+    j["local_algorithm"] = std::string(kLocalAlgorithm);
+    j["local_algorithm_version"] = kLocalAlgorithmVersion;
   }
   // File names are bytes, not necessarily UTF-8: replace invalid sequences instead of
   // throwing, so one odd name never stops a run.
@@ -90,7 +105,7 @@ Result<OutputFormat> ParseOutputFormat(std::string_view name) {
 
 bool OutputFormatHasDigests(OutputFormat format) { return format != OutputFormat::kText; }
 
-std::string OutputHeader(OutputFormat format, bool dihedral) {
+std::string OutputHeader(OutputFormat format, bool dihedral, bool local) {
   if (format != OutputFormat::kCsv) return "";
   std::string header =
       "path,pdq,quality,md5,sha1,sha256,width,height,format,pipeline,algorithm,"
@@ -101,19 +116,20 @@ std::string OutputHeader(OutputFormat format, bool dihedral) {
       header += DihedralName(v);
     }
   }
+  if (local) header += ",local,local_keypoints";
   header += '\n';
   return header;
 }
 
 std::string FormatRecord(OutputFormat format, std::string_view path, const HashRecord& record,
-                         bool dihedral) {
+                         bool dihedral, bool local) {
   WARDEN_CHECK(!dihedral || record.pdq.has_dihedral);
   switch (format) {
-    case OutputFormat::kText: return TextLine(path, record, dihedral);
-    case OutputFormat::kCsv: return CsvLine(path, record, dihedral);
-    case OutputFormat::kJson: return JsonLine(path, record, dihedral);
+    case OutputFormat::kText: return TextLine(path, record, dihedral, local);
+    case OutputFormat::kCsv: return CsvLine(path, record, dihedral, local);
+    case OutputFormat::kJson: return JsonLine(path, record, dihedral, local);
   }
-  return TextLine(path, record, dihedral);
+  return TextLine(path, record, dihedral, local);
 }
 
 std::string CsvField(std::string_view field) {

@@ -134,5 +134,34 @@ TEST(OutputFormatTest, TooSmallMarked) {
   EXPECT_EQ(csv.substr(csv.size() - 6), ",true\n");
 }
 
+TEST(OutputFormatTest, LocalInEveryFormat) {
+  HashRecord r = SampleRecord(false);
+  r.local = "0a1b2c";  // the formatter prints the value as given
+  r.local_keypoints = 3;
+  EXPECT_EQ(FormatRecord(OutputFormat::kText, "a,b.jpg", r, false, true),
+            std::string(kHex) + ",100,local:0a1b2c,a,b.jpg\n");
+  EXPECT_EQ(FormatRecord(OutputFormat::kText, "a.jpg", r, false, false),
+            std::string(kHex) + ",100,a.jpg\n");
+  const std::string header = OutputHeader(OutputFormat::kCsv, false, true);
+  EXPECT_EQ(header.substr(header.size() - 23), ",local,local_keypoints\n");
+  const std::string csv = FormatRecord(OutputFormat::kCsv, "a.jpg", r, false, true);
+  EXPECT_EQ(csv.substr(csv.size() - 16), ",false,0a1b2c,3\n");
+  auto j = nlohmann::json::parse(FormatRecord(OutputFormat::kJson, "a.jpg", r, false, true));
+  EXPECT_EQ(j["local"], "0a1b2c");
+  EXPECT_EQ(j["local_keypoints"], 3);
+  EXPECT_EQ(j["local_algorithm"], "warden-local");
+  EXPECT_EQ(j["local_algorithm_version"], 1);
+  EXPECT_FALSE(nlohmann::json::parse(FormatRecord(OutputFormat::kJson, "a.jpg", r, false))
+                   .contains("local"));
+  // No keypoints: an empty tagged field in text, null in JSON.
+  r.local.clear();
+  r.local_keypoints = 0;
+  EXPECT_EQ(FormatRecord(OutputFormat::kText, "t.png", r, false, true),
+            std::string(kHex) + ",100,local:,t.png\n");
+  EXPECT_TRUE(
+      nlohmann::json::parse(FormatRecord(OutputFormat::kJson, "t.png", r, false, true))["local"]
+          .is_null());
+}
+
 }  // namespace
 }  // namespace warden

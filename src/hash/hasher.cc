@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "src/hash/fast_grid.h"
+#include "warden/local_features.h"
+#include "warden/local_signal.h"
 
 namespace warden {
 namespace {
@@ -68,6 +70,7 @@ std::vector<Signal> HashRecord::Signals() const {
   if (!md5.empty()) out.push_back(Signal{SignalType::kMd5, md5, -1});
   if (!sha1.empty()) out.push_back(Signal{SignalType::kSha1, sha1, -1});
   if (!sha256.empty()) out.push_back(Signal{SignalType::kSha256, sha256, -1});
+  if (!local.empty()) out.push_back(Signal{SignalType::kLocal, local, -1});
   return out;
 }
 
@@ -126,6 +129,18 @@ Result<HashRecord> HashImageBytes(std::span<const uint8_t> bytes, const HashOpti
     record.md5 = DigestHex(SignalType::kMd5, bytes);
     record.sha1 = DigestHex(SignalType::kSha1, bytes);
     record.sha256 = DigestHex(SignalType::kSha256, bytes);
+  }
+  if (options.local) {
+    // Its own decode (a DCT-reduced JPEG when the detector's working size allows), so the
+    // keypoints are the same whichever PDQ pipeline ran. Extraction is prefix-consistent: these
+    // are the first keypoints a query extraction of the same bytes finds.
+    DecodeOptions local_decode;
+    local_decode.max_pixels = options.decode.max_pixels;
+    WARDEN_ASSIGN_OR_RETURN(LocalFeatures features,
+                            ExtractLocalFeaturesFromBytes(
+                                bytes, LocalExtractOptions{kLocalStoredKeypoints}, local_decode));
+    record.local_keypoints = static_cast<int>(features.keypoints.size());
+    if (!features.keypoints.empty()) record.local = LocalSignalFromFeatures(features).value;
   }
   return record;
 }

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "warden/file_bytes.h"
+#include "warden/local_features.h"
+#include "warden/local_signal.h"
 
 namespace warden {
 namespace {
@@ -222,6 +224,47 @@ TEST(HasherTest, DigestsOnlyWhenAsked) {
   EXPECT_EQ(sig[2].type, SignalType::kSha1);
   EXPECT_EQ(sig[3].ToTagged(), "sha256:" + with->sha256);
   EXPECT_EQ(with->pdq.hash, without->pdq.hash);
+}
+
+TEST(HasherTest, LocalOnlyWhenAskedAndPrefixOfAQuery) {
+  auto bytes = ReadFileBytes(std::string(WARDEN_TESTDATA) + "/pdq/images/bridge-mods/aaa-orig.jpg");
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  HashOptions options = Options(Pipeline::kFullres, false);
+  auto without = HashImageBytes(*bytes, options);
+  ASSERT_TRUE(without.ok());
+  EXPECT_TRUE(without->local.empty());
+  EXPECT_EQ(without->local_keypoints, 0);
+
+  options.local = true;
+  auto with = HashImageBytes(*bytes, options);
+  ASSERT_TRUE(with.ok()) << with.status().ToString();
+  EXPECT_EQ(with->pdq.hash, without->pdq.hash);
+  EXPECT_EQ(with->local_keypoints, kLocalStoredKeypoints);  // a photo has plenty of corners
+  auto signals = with->Signals();
+  ASSERT_EQ(signals.size(), 2u);
+  EXPECT_EQ(signals[1].type, SignalType::kLocal);
+  EXPECT_TRUE(Signal::Make(SignalType::kLocal, signals[1].value).ok());
+  // The registration form is the first kLocalStoredKeypoints of a query extraction.
+  auto query = ExtractLocalFeaturesFromBytes(*bytes, LocalExtractOptions{kLocalQueryKeypoints});
+  ASSERT_TRUE(query.ok());
+  ASSERT_GE(query->keypoints.size(), static_cast<size_t>(kLocalStoredKeypoints));
+  query->keypoints.resize(kLocalStoredKeypoints);
+  EXPECT_EQ(with->local, LocalSignalFromFeatures(*query).value);
+  // The local signal does not depend on the PDQ pipeline.
+  options.pipeline = Pipeline::kFast;
+  auto fast = HashImageBytes(*bytes, options);
+  ASSERT_TRUE(fast.ok());
+  EXPECT_EQ(fast->local, with->local);
+}
+
+TEST(HasherTest, LocalOfATinyImageIsEmpty) {
+  HashOptions options = Options(Pipeline::kFullres, false);
+  options.local = true;
+  auto rec = HashImageBytes(EncodePng(NoiseImage(20, 20, 3)), options);
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  EXPECT_TRUE(rec->local.empty());
+  EXPECT_EQ(rec->local_keypoints, 0);
+  EXPECT_EQ(rec->Signals().size(), 1u);
 }
 
 TEST(HasherTest, TooSmallIsReported) {

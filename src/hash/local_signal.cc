@@ -44,9 +44,8 @@ Result<std::vector<uint8_t>> LocalSignalBytes(const Signal& signal) {
     const int hi = HexValue(signal.value[2 * i]);
     const int lo = HexValue(signal.value[2 * i + 1]);
     if (hi < 0 || lo < 0) {
-      return Status::InvalidArgument(
-          fmt::format("local signal has a non-hex character at position {}",
-                      hi < 0 ? 2 * i : 2 * i + 1));
+      return Status::InvalidArgument(fmt::format(
+          "local signal has a non-hex character at position {}", hi < 0 ? 2 * i : 2 * i + 1));
     }
     bytes[i] = static_cast<uint8_t>(hi * 16 + lo);
   }

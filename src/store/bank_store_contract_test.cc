@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "src/hash/local_test_signal.h"
 #include "src/store/store_test_util.h"
 #include "warden/bank_store.h"
 
@@ -328,6 +329,44 @@ TEST_P(BankStoreContractTest, NearDuplicatesAreDistinctItems) {
   ASSERT_TRUE(as_sha.ok());
   EXPECT_FALSE(as_sha->duplicate);
   EXPECT_EQ(ItemCount(), 3);
+}
+
+TEST_P(BankStoreContractTest, LocalSignalsRoundTripAndDedupe) {
+  MakeBank("LOCAL");
+  Item item = PdqItem("LOCAL");
+  const Signal local = SyntheticLocalSignal(1, kLocalStoredKeypoints);
+  item.signals.push_back(BankSignal{local, "", 0});
+  const int64_t id = Add(item);
+  Result<Item> got = store_->GetItem(id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->signals.size(), 2u);
+  EXPECT_EQ(got->signals[1].signal, local);
+  EXPECT_EQ(got->signals[1].algorithm, "warden-local");
+  EXPECT_EQ(got->signals[1].algorithm_version, 1);
+  // The same local value alone is the same item; every local value starts with the same
+  // header, so one that differs only further on is another item.
+  Result<AddItemResult> again = store_->AddItem(MakeItem("LOCAL", local), "t");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->id, id);
+  const Signal other = SyntheticLocalSignal(2, kLocalStoredKeypoints);
+  ASSERT_EQ(other.value.substr(0, 16), local.value.substr(0, 16));
+  const int64_t other_id = Add(MakeItem("LOCAL", other));
+  EXPECT_NE(other_id, id);
+  Result<std::vector<Item>> found = store_->FindItemsBySignal(std::nullopt, local);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].id, id);
+  Result<StoreStats> stats = store_->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->signals[SignalType::kLocal], 2);
+  EXPECT_EQ(stats->by_bank["LOCAL"].signals[SignalType::kLocal], 2);
+  // A value that is hex but not the stored form never reaches the store.
+  Signal junk{SignalType::kLocal, std::string(64, '0'), -1};
+  Result<AddItemResult> bad = store_->AddItem(MakeItem("LOCAL", junk), "t");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("local signal does not decode"));
+  EXPECT_EQ(ItemCount(), 2);
 }
 
 TEST_P(BankStoreContractTest, SameBatchTwiceAddsNothing) {

@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "warden/local_features.h"
+
 namespace warden {
 namespace {
 
@@ -85,7 +87,12 @@ Result<std::vector<Item>> ReadItemRows(const SqliteDb& db, Stmt& stmt) {
     WARDEN_ASSIGN_OR_RETURN(s.signal.type,
                             Checked(db, ParseSignalType(stmt.Text(17)), "signal type"));
     std::string bytes = stmt.Text(18);
-    if (static_cast<int>(bytes.size()) * 2 != SignalHexLength(s.signal.type)) {
+    // A local value has no fixed length (SignalHexLength 0) but is never empty or over the
+    // stored form's limit; it is decoded by whoever uses it, not on every read.
+    const bool size_ok = s.signal.type == SignalType::kLocal
+                             ? !bytes.empty() && bytes.size() <= kLocalMaxStoredBytes
+                             : static_cast<int>(bytes.size()) * 2 == SignalHexLength(s.signal.type);
+    if (!size_ok) {
       return Status::CorruptData(fmt::format("SQLite store {}: item {} has a {} value of {} bytes",
                                              db.path(), id, SignalTypeName(s.signal.type),
                                              bytes.size()));

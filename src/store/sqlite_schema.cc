@@ -18,7 +18,9 @@ constexpr const char* kMigrations[] = {
     //   the lookup by item, and pos keeps the signals in the order they were given.
     // - signals.bank_id duplicates items.bank_id so that the dedupe lookup (does this bank
     //   hold this (type, value)?) is one probe of signals_dedupe. That index holds only
-    //   (bank_id, prefix), prefix = the value's first 8 bytes as an integer: about a third of
+    //   (bank_id, prefix), prefix = the value's first 8 bytes as an integer (for a local
+    //   signal, whose values share a header: a 64-bit FNV-1a hash of the value, see
+    //   ValuePrefix in sqlite_store.cc): about a third of
     //   the size of an index on the whole value, so a large import dirties far fewer index
     //   pages per commit. It is not UNIQUE (near-duplicate hashes can share a prefix); the
     //   store checks type and value of the few candidates, and enforces "a bank holds a

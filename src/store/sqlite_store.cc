@@ -31,10 +31,19 @@ Status CheckLimit(int limit) {
   return Status::Ok();
 }
 
-// The first 8 bytes of a signal value (every type has at least 16) as a signed integer: the
-// key of the signals_dedupe index (see sqlite_schema.cc).
-int64_t ValuePrefix(std::string_view bytes) {
+// The key of the signals_dedupe index (see sqlite_schema.cc) as a signed integer: the first 8
+// bytes of a hash value (every digest type has at least 16), but for a local value the 64-bit
+// FNV-1a hash of all its bytes, because every local value starts with the same header.
+// Stored in the database: never change either rule without a migration.
+int64_t ValuePrefix(SignalType type, std::string_view bytes) {
   uint64_t v = 0;
+  if (type == SignalType::kLocal) {
+    v = 0xcbf29ce484222325ull;  // FNV-1a offset basis and prime (64-bit)
+    for (char c : bytes) {
+      v = (v ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+    }
+    return static_cast<int64_t>(v);
+  }
   for (size_t i = 0; i < 8 && i < bytes.size(); ++i) {
     v = v << 8 | static_cast<unsigned char>(bytes[i]);
   }
@@ -105,7 +114,7 @@ class SqlTxn final : public StoreTxn {
     st.BindInt(1, bank.id)
         .BindText(2, SignalTypeName(signal.type))
         .BindBlob(3, bytes)
-        .BindInt(4, ValuePrefix(bytes));
+        .BindInt(4, ValuePrefix(signal.type, bytes));
     WARDEN_ASSIGN_OR_RETURN(bool row, st.Step());
     return row ? st.Int(0) : int64_t{0};
   }
@@ -189,7 +198,7 @@ class SqlTxn final : public StoreTxn {
                               "algorithm, algorithm_version, pos, prefix) VALUES (?1, ?2, ?3, "
                               "?4, ?5, ?6, ?7, ?8, ?9)"));
       std::string bytes = HexToBytes(s.signal.value);
-      st.BindInt(9, ValuePrefix(bytes));
+      st.BindInt(9, ValuePrefix(s.signal.type, bytes));
       st.BindInt(8, static_cast<int64_t>(pos))
           .BindInt(1, item_id)
           .BindInt(2, bank.id)
@@ -365,7 +374,7 @@ class SqliteStore final : public BankStore {
       st.BindText(1, *bank)
           .BindText(2, SignalTypeName(signal.type))
           .BindBlob(3, bytes)
-          .BindInt(4, ValuePrefix(bytes));
+          .BindInt(4, ValuePrefix(signal.type, bytes));
       return ReadItemRows(*lease, st);
     }
     // One probe of the dedupe index per bank (banks are few).
@@ -374,7 +383,9 @@ class SqliteStore final : public BankStore {
                               "WHERE i.id IN (SELECT s2.item_id FROM banks b2 JOIN signals s2 "
                               "ON s2.bank_id = b2.id AND s2.prefix = ?3 AND s2.type = ?1 AND "
                               "s2.value = ?2) ORDER BY i.id, s.pos"));
-    st.BindText(1, SignalTypeName(signal.type)).BindBlob(2, bytes).BindInt(3, ValuePrefix(bytes));
+    st.BindText(1, SignalTypeName(signal.type))
+        .BindBlob(2, bytes)
+        .BindInt(3, ValuePrefix(signal.type, bytes));
     return ReadItemRows(*lease, st);
   }
 

@@ -12,7 +12,9 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <vector>
 
+#include "src/hash/local_test_signal.h"
 #include "src/store/store_test_util.h"
 #include "warden/bank_store.h"
 
@@ -93,6 +95,66 @@ TEST(SqliteStoreTest, ReopenKeepsEverything) {
   ASSERT_TRUE(added.ok());
   EXPECT_GT(added->id, before.back().id);
   EXPECT_EQ(UserVersion(path), kSqliteSchemaVersion);
+}
+
+// Reads column `sql` (one integer or text per row) from a closed store file.
+std::vector<std::string> QueryColumn(const std::string& path, const char* sql) {
+  std::vector<std::string> out;
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(st, 0);
+    out.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "");
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+TEST(SqliteStoreTest, LocalSignalsAreStoredAsBytesWithTheirAlgorithm) {
+  TempDir dir;
+  std::string path = dir.File("local.db");
+  const Signal a = SyntheticLocalSignal(11, kLocalStoredKeypoints);
+  const Signal b = SyntheticLocalSignal(12, kLocalStoredKeypoints);
+  int64_t id_a = 0;
+  {
+    std::unique_ptr<BankStore> store = OpenOrDie(path);
+    ASSERT_NE(store, nullptr);
+    Bank bank;
+    bank.name = "LOCAL";
+    ASSERT_TRUE(store->CreateBank(bank, "t").ok());
+    Result<AddItemResult> added = store->AddItem(MakeItem("LOCAL", a), "t");
+    ASSERT_TRUE(added.ok()) << added.status().ToString();
+    id_a = added->id;
+    ASSERT_TRUE(store->AddItem(MakeItem("LOCAL", b), "t").ok());
+  }
+  EXPECT_EQ(QueryColumn(path, "SELECT algorithm || '/' || algorithm_version FROM signals"),
+            (std::vector<std::string>{"warden-local/1", "warden-local/1"}));
+  EXPECT_EQ(QueryColumn(path, "SELECT length(value) FROM signals ORDER BY item_id"),
+            (std::vector<std::string>{std::to_string(a.value.size() / 2),
+                                      std::to_string(b.value.size() / 2)}));
+  // Both values start with the same header, yet their dedupe keys differ (a hash of the value).
+  EXPECT_EQ(QueryColumn(path, "SELECT COUNT(DISTINCT prefix) FROM signals"),
+            (std::vector<std::string>{"2"}));
+  {
+    std::unique_ptr<BankStore> store = OpenOrDie(path);
+    ASSERT_NE(store, nullptr);
+    Result<Item> got = store->GetItem(id_a);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got->signals[0].signal, a);
+  }
+  // A damaged row (an empty local value) is reported, not returned.
+  const std::string damage =
+      "UPDATE signals SET value = x'' WHERE item_id = " + std::to_string(id_a);
+  ExecOrFail(path, damage.c_str());
+  std::unique_ptr<BankStore> store = OpenOrDie(path);
+  ASSERT_NE(store, nullptr);
+  Result<Item> damaged = store->GetItem(id_a);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.status().code(), StatusCode::kCorruptData);
+  EXPECT_THAT(damaged.status().message(), HasSubstr("local value of 0 bytes"));
 }
 
 TEST(SqliteStoreTest, MigratesAnEmptyFile) {

@@ -155,6 +155,35 @@ TEST_F(BankCliTest, CreateImportListShowStatsExportMatch) {
   EXPECT_THAT(r.out, HasSubstr(" md5 distance 0"));
 }
 
+TEST_F(BankCliTest, HashLocalPipesIntoImport) {
+  const std::string photo = std::string(WARDEN_TESTDATA) + "/pdq/images/bridge-mods/aaa-orig.jpg";
+  ProcessResult hashed = RunProcess({WARDEN_BINARY, "hash", "--local", photo});
+  ASSERT_EQ(hashed.exit_status, 0) << hashed.err;
+  ASSERT_THAT(hashed.out, HasSubstr(",local:"));
+  ASSERT_EQ(Warden({"bank", "create", "LOCAL"}).exit_status, 0);
+  // `warden hash --local IMG | warden bank import LOCAL -`
+  const std::vector<std::string> import = {WARDEN_BINARY, "bank", "import", "LOCAL", "-",
+                                           "--db",        db_};
+  ProcessResult r = RunProcess(import, {.stdin_bytes = hashed.out});
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("imported - into LOCAL (pdq-hasher): 1 records: 1 added"));
+  r = RunProcess(import, {.stdin_bytes = hashed.out});
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("0 added, 0 updated, 0 removed, 1 duplicate"));
+  r = Warden({"bank", "show", "LOCAL"});
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("1 pdq, 1 local"));
+  // JSON Lines carry the local signal with its algorithm; pytx leaves it out and says so.
+  r = Warden({"bank", "export", "LOCAL"});
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr(R"("type":"local")"));
+  EXPECT_THAT(r.out, HasSubstr(R"("algorithm":"warden-local","algorithm_version":1)"));
+  r = Warden({"bank", "export", "LOCAL", "--format", "pytx"});
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(r.out.find("local"), std::string::npos);
+  EXPECT_THAT(r.err, HasSubstr("left out 1 local signals (pytx cannot carry them)"));
+}
+
 TEST_F(BankCliTest, ThresholdBoundaryAndItemDisable) {
   ASSERT_EQ(Warden({"bank", "create", "A"}).exit_status, 0);
   ASSERT_EQ(Warden({"bank", "import", "A", Write("a.txt", std::string("pdq ") + kOther + "\n")})

@@ -267,6 +267,31 @@ TEST_F(CliTest, CsvAndJson) {
   }
 }
 
+TEST_F(CliTest, LocalSignalInTextAndJson) {
+  std::string p = Copy("bridge-mods/aaa-orig.jpg", "bridge.jpg");
+  ProcessResult text = Warden({"hash", "--local", p});
+  ASSERT_EQ(text.exit_status, 0) << text.err;
+  auto lines = Lines(text.out);
+  ASSERT_EQ(lines.size(), 1u);
+  // pdqhex,quality,local:<hex>,path
+  const size_t tag = lines[0].find(",local:");
+  ASSERT_NE(tag, std::string::npos) << lines[0];
+  EXPECT_EQ(tag, lines[0].find(',', 65));  // right after the quality
+  const size_t hex_end = lines[0].rfind(',');
+  EXPECT_EQ(lines[0].substr(hex_end + 1), p);
+  const std::string hex = lines[0].substr(tag + 7, hex_end - tag - 7);
+  EXPECT_GT(hex.size(), 1000u);
+  EXPECT_LE(hex.size(), 8192u);
+  EXPECT_EQ(hex.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(Warden({"hash", p}).out.find("local"), std::string::npos);  // not by default
+
+  ProcessResult json = Warden({"hash", "--local", "--format", "json", p});
+  ASSERT_EQ(json.exit_status, 0) << json.err;
+  EXPECT_THAT(json.out, HasSubstr("\"local\":\"" + hex + "\""));
+  EXPECT_THAT(json.out, HasSubstr("\"local_keypoints\":100"));
+  EXPECT_THAT(json.out, HasSubstr("\"local_algorithm\":\"warden-local\""));
+}
+
 TEST_F(CliTest, DihedralText) {
   std::string p = Copy("misc-images/wee.jpg", "wee.jpg");
   ProcessResult r = Warden({"hash", "--dihedral", p});
