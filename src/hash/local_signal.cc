@@ -4,29 +4,15 @@
 
 #include <string>
 
+#include "src/base/hex.h"
+
 namespace warden {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 Signal LocalSignalFromFeatures(const LocalFeatures& features) {
   WARDEN_CHECK(features.keypoints.size() <= static_cast<size_t>(kLocalStoredKeypoints));
-  static constexpr char kDigits[] = "0123456789abcdef";
-  const std::vector<uint8_t> bytes = EncodeLocalFeatures(features);
   Signal s;
   s.type = SignalType::kLocal;
-  s.value.resize(bytes.size() * 2);
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    s.value[2 * i] = kDigits[bytes[i] >> 4];
-    s.value[2 * i + 1] = kDigits[bytes[i] & 15];
-  }
+  s.value = BytesToHex(EncodeLocalFeatures(features));
   return s;
 }
 
@@ -41,8 +27,8 @@ Result<std::vector<uint8_t>> LocalSignalBytes(const Signal& signal) {
   }
   std::vector<uint8_t> bytes(signal.value.size() / 2);
   for (size_t i = 0; i < bytes.size(); ++i) {
-    const int hi = HexValue(signal.value[2 * i]);
-    const int lo = HexValue(signal.value[2 * i + 1]);
+    const int hi = HexDigitValue(signal.value[2 * i]);
+    const int lo = HexDigitValue(signal.value[2 * i + 1]);
     if (hi < 0 || lo < 0) {
       return Status::InvalidArgument(fmt::format(
           "local signal has a non-hex character at position {}", hi < 0 ? 2 * i : 2 * i + 1));

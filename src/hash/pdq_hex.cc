@@ -1,29 +1,18 @@
 // PDQ hex form (PDQ.md step 9): 16-bit words, w[15] printed first, %04x each.
 #include <fmt/core.h>
 
+#include "src/base/hex.h"
 #include "warden/pdq.h"
 
 namespace warden {
-namespace {
-
-// Value of a hex digit, or -1.
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::string PdqHash::ToHex() const {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out(64, '0');
   // Nibble n (0 = least significant) of the 256-bit integer sum(bit_k << k) goes to
   // character 63 - n.
   for (int n = 0; n < 64; ++n) {
     const int v = static_cast<int>((words[n >> 4] >> ((n & 15) * 4)) & 0xF);
-    out[63 - n] = kDigits[v];
+    out[63 - n] = kLowerHexDigits[v];
   }
   return out;
 }
@@ -36,7 +25,7 @@ Result<PdqHash> PdqHash::FromHex(std::string_view hex) {
   PdqHash hash;
   for (int n = 0; n < 64; ++n) {
     const char c = hex[63 - n];
-    const int v = HexValue(c);
+    const int v = HexDigitValue(c);
     if (v < 0) {
       const unsigned char uc = static_cast<unsigned char>(c);
       return Status::InvalidArgument(

@@ -6,16 +6,13 @@
 #include <array>
 #include <vector>
 
+#include "src/base/hex.h"
 #include "warden/local_features.h"
 
 namespace warden {
 namespace {
 
-constexpr char kHexDigits[] = "0123456789abcdef";
-
-bool IsHexDigit(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool IsHexDigit(char c) { return HexDigitValue(c) >= 0; }
 
 char ToLowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -27,20 +24,14 @@ std::string Printable(char c) {
   return fmt::format("\\x{:02x}", u);
 }
 
-int HexNibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return c - 'A' + 10;  // the caller has checked IsHexDigit
-}
-
 // A local value has no fixed length: it is the hex of the stored form, so besides being hex it
 // must decode; otherwise a bank could hold a "local" value the matcher can never use.
 Result<Signal> MakeLocal(std::string_view value, int quality) {
   constexpr size_t kMaxDigits = 2 * kLocalMaxStoredBytes;
   if (value.empty() || value.size() % 2 != 0 || value.size() > kMaxDigits) {
     return Status::InvalidArgument(
-        fmt::format("local signal must be an even number of hex digits, 2..{}, got {}",
-                    kMaxDigits, value.size()));
+        fmt::format("local signal must be an even number of hex digits, 2..{}, got {}", kMaxDigits,
+                    value.size()));
   }
   Signal s;
   s.type = SignalType::kLocal;
@@ -53,7 +44,8 @@ Result<Signal> MakeLocal(std::string_view value, int quality) {
     }
     s.value[i] = ToLowerAscii(value[i]);
     if (i % 2 == 1) {
-      bytes[i / 2] = static_cast<uint8_t>(HexNibble(value[i - 1]) * 16 + HexNibble(value[i]));
+      bytes[i / 2] =
+          static_cast<uint8_t>(HexDigitValue(value[i - 1]) * 16 + HexDigitValue(value[i]));
     }
   }
   Result<LocalFeatures> decoded = DecodeLocalFeatures(bytes);
@@ -73,22 +65,32 @@ Result<Signal> MakeLocal(std::string_view value, int quality) {
 
 const char* SignalTypeName(SignalType type) {
   switch (type) {
-    case SignalType::kPdq: return "pdq";
-    case SignalType::kMd5: return "md5";
-    case SignalType::kSha1: return "sha1";
-    case SignalType::kSha256: return "sha256";
-    case SignalType::kLocal: return "local";
+    case SignalType::kPdq:
+      return "pdq";
+    case SignalType::kMd5:
+      return "md5";
+    case SignalType::kSha1:
+      return "sha1";
+    case SignalType::kSha256:
+      return "sha256";
+    case SignalType::kLocal:
+      return "local";
   }
   return "pdq";
 }
 
 int SignalHexLength(SignalType type) {
   switch (type) {
-    case SignalType::kPdq: return 64;
-    case SignalType::kMd5: return 32;
-    case SignalType::kSha1: return 40;
-    case SignalType::kSha256: return 64;
-    case SignalType::kLocal: return 0;
+    case SignalType::kPdq:
+      return 64;
+    case SignalType::kMd5:
+      return 32;
+    case SignalType::kSha1:
+      return 40;
+    case SignalType::kSha256:
+      return 64;
+    case SignalType::kLocal:
+      return 0;
   }
   return 64;
 }
@@ -97,8 +99,8 @@ Result<SignalType> ParseSignalType(std::string_view name) {
   std::string lower;
   lower.reserve(name.size());
   for (char c : name) lower.push_back(ToLowerAscii(c));
-  for (SignalType t : {SignalType::kPdq, SignalType::kMd5, SignalType::kSha1,
-                       SignalType::kSha256, SignalType::kLocal}) {
+  for (SignalType t : {SignalType::kPdq, SignalType::kMd5, SignalType::kSha1, SignalType::kSha256,
+                       SignalType::kLocal}) {
     if (lower == SignalTypeName(t)) return t;
   }
   std::string shown;
@@ -155,11 +157,19 @@ std::string Signal::ToTagged() const {
 std::string DigestHex(SignalType type, std::span<const uint8_t> bytes) {
   const EVP_MD* md = nullptr;
   switch (type) {
-    case SignalType::kMd5: md = EVP_md5(); break;
-    case SignalType::kSha1: md = EVP_sha1(); break;
-    case SignalType::kSha256: md = EVP_sha256(); break;
-    case SignalType::kPdq: break;
-    case SignalType::kLocal: break;
+    case SignalType::kMd5:
+      md = EVP_md5();
+      break;
+    case SignalType::kSha1:
+      md = EVP_sha1();
+      break;
+    case SignalType::kSha256:
+      md = EVP_sha256();
+      break;
+    case SignalType::kPdq:
+      break;
+    case SignalType::kLocal:
+      break;
   }
   WARDEN_CHECK(md != nullptr);
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
@@ -168,12 +178,7 @@ std::string DigestHex(SignalType type, std::span<const uint8_t> bytes) {
   // a broken OpenSSL install, which is not a property of the user's bytes.
   int ok = EVP_Digest(bytes.data(), bytes.size(), out.data(), &len, md, nullptr);
   WARDEN_CHECK(ok == 1);
-  std::string hex(static_cast<size_t>(len) * 2, '0');
-  for (unsigned int i = 0; i < len; ++i) {
-    hex[2 * i] = kHexDigits[out[i] >> 4];
-    hex[2 * i + 1] = kHexDigits[out[i] & 15];
-  }
-  return hex;
+  return BytesToHex(std::span<const uint8_t>(out.data(), len));
 }
 
 }  // namespace warden

@@ -5,15 +5,10 @@
 #include <algorithm>
 #include <mutex>
 
+#include "src/base/hex.h"
+
 namespace warden {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // The map key: one byte for the type, then the raw digest, so equal digests of different
 // types never collide and upper/lower-case hex give the same key.
@@ -35,7 +30,7 @@ Result<std::string> KeyOf(const Signal& signal) {
   std::string key(1 + want / 2, '\0');
   key[0] = static_cast<char>(signal.type);
   for (size_t i = 0; i < want; i += 2) {
-    int hi = HexValue(signal.value[i]), lo = HexValue(signal.value[i + 1]);
+    int hi = HexDigitValue(signal.value[i]), lo = HexDigitValue(signal.value[i + 1]);
     if (hi < 0 || lo < 0) {
       return Status::InvalidArgument(
           fmt::format("digest index: {} value has a non-hex character at {}",

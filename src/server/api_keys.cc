@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "src/base/hex.h"
 #include "src/store/sqlite_db.h"
 #include "warden/bank.h"
 
@@ -52,17 +53,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS api_keys_active_name ON api_keys(name) WHERE r
 
 #define WARDEN_SQL_KEY_COLUMNS \
   "key_id, name, role, rate_limit, created_at, revoked_at, salt, secret_hash"
-
-constexpr char kHexDigits[] = "0123456789abcdef";
-
-std::string ToHex(const uint8_t* bytes, size_t n) {
-  std::string hex(2 * n, '0');
-  for (size_t i = 0; i < n; ++i) {
-    hex[2 * i] = kHexDigits[bytes[i] >> 4];
-    hex[2 * i + 1] = kHexDigits[bytes[i] & 15];
-  }
-  return hex;
-}
 
 // Lower-case hex digits only: keys are printed lower-case, and one spelling per key keeps the
 // cache a plain map.
@@ -202,12 +192,13 @@ class SqliteKeyStore final : public KeyStore {
     Hash hash = SaltedHash(salt, secret);
 
     CreatedKey created;
-    created.info.key_id = ToHex(id, kIdBytes);
+    created.info.key_id = BytesToHex(std::span<const uint8_t>(id, kIdBytes));
     created.info.name = std::string(name);
     created.info.role = role;
     created.info.rate_limit = rate_limit;
     created.info.created_at_ms = clock_->NowMs();
-    created.key = kKeyPrefix + created.info.key_id + "_" + ToHex(secret, kSecretBytes);
+    created.key = kKeyPrefix + created.info.key_id + "_" +
+                  BytesToHex(std::span<const uint8_t>(secret, kSecretBytes));
     sodium_memzero(secret, sizeof(secret));
 
     std::lock_guard<std::mutex> lock(db_mu_);
