@@ -46,6 +46,11 @@ std::string Threshold(const SignalOutcome& s, int64_t key) {
   return (s.similarity ? ">= " + Num(-score) : "<= " + Num(score));
 }
 
+// A metric key as the signal's own score (similarity keys are negated, metrics.h).
+double KeyToScore(const SignalOutcome& s, int64_t key) {
+  return static_cast<double>(key) * s.resolution * (s.similarity ? -1 : 1);
+}
+
 Status WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
@@ -158,7 +163,7 @@ Status WriteReports(const EvalResults& r, const std::string& out_dir) {
       pcsv << s.name << ',' << p.group << ',' << p.relation << ',' << p.a << ',' << p.b << ','
            << (p.key == kNeverMatches
                    ? std::string("failed")
-                   : Num(static_cast<double>(p.key) * s.resolution * (s.similarity ? -1 : 1)))
+                   : Num(KeyToScore(s, p.key)))
            << ',' << p.at_fpr4 << ',' << p.at_fpr3 << ',' << p.at_standard << '\n';
     }
   }
@@ -338,7 +343,7 @@ Status WriteReports(const EvalResults& r, const std::string& out_dir) {
         if (p.relation != "distinct-photos" || !(p.at_fpr4 || p.at_fpr3 || p.at_standard)) continue;
         any_false = true;
         md << "- " << so.name << ": `" << p.a << "` ~ `" << p.b << "` score "
-           << Num(static_cast<double>(p.key) * so.resolution) << " (matches at"
+           << Num(KeyToScore(so, p.key)) << " (matches at"
            << (p.at_fpr4 ? " FPR 1e-4" : "") << (p.at_fpr3 ? " FPR 1e-3" : "")
            << (p.at_standard ? " standard point" : "") << ")\n";
       }
