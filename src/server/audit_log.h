@@ -4,7 +4,8 @@
 // never a query's hash value: only counts, bank names and matched item ids.
 //
 // Writes are asynchronous: Record() appends to an in-memory queue and a background thread
-// writes the queue to table `audit_log` of the SQLite file in batches (one transaction every
+// writes the queue to table `audit_log` of its own SQLite file (AuditDbPath: beside the bank
+// store, not inside it) in batches (one transaction every
 // flush_interval_ms or max_batch entries), so a 20,000 lookups/s service spends microseconds
 // per entry. The log fails closed: when the queue holds max_queue entries (the disk cannot keep
 // up or is failing), Record returns kUnavailable and the request is refused with 503 rather than
@@ -77,6 +78,19 @@ class AuditLog {
 // the path.
 Result<std::unique_ptr<AuditLog>> OpenAuditLog(const std::string& path,
                                                const AuditLogOptions& options = {});
+
+// The audit file that goes with the bank store at `store_path` when none is configured: the
+// store's name with ".audit" before its extension ("data/warden.db" -> "data/warden.audit.db",
+// "warden" -> "warden.audit").
+std::string DefaultAuditDbPath(const std::string& store_path);
+
+// Moves the entries of an `audit_log` table left in the file at `legacy_path` (where earlier
+// versions kept it, beside the banks) into the audit file at `audit_path`, keeping their seq,
+// then drops the old table. Idempotent: a crash between the copy and the drop copies nothing
+// twice on the next run. Nothing happens when the legacy file has no such table or when both
+// paths name the same file. Returns the number of entries moved. Errors: kIoError /
+// kCorruptData naming the file.
+Result<int64_t> MoveLegacyAuditLog(const std::string& legacy_path, const std::string& audit_path);
 
 }  // namespace warden
 

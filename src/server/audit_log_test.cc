@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -320,6 +321,77 @@ TEST_F(AuditLogTest, SharesTheFileWithTheBankStore) {
   Result<std::unique_ptr<BankStore>> banks = OpenSqliteStore(path_);
   ASSERT_TRUE(banks.ok()) << banks.status().ToString();
   EXPECT_TRUE((*banks)->GetBank("B").ok());
+}
+
+TEST(AuditDbPathTest, AddsAuditBeforeTheExtension) {
+  EXPECT_EQ(DefaultAuditDbPath("warden.db"), "warden.audit.db");
+  EXPECT_EQ(DefaultAuditDbPath("/var/lib/warden/banks.sqlite"),
+            "/var/lib/warden/banks.audit.sqlite");
+  EXPECT_EQ(DefaultAuditDbPath("data/warden"), "data/warden.audit");
+  EXPECT_EQ(DefaultAuditDbPath("a.b/store.db"), "a.b/store.audit.db");
+}
+
+// A store file written by an earlier version, whose audit_log table sat beside the banks.
+TEST_F(AuditLogTest, LegacyEntriesMoveToTheAuditFileOnce) {
+  {
+    Result<std::unique_ptr<BankStore>> banks = OpenSqliteStore(path_);
+    ASSERT_TRUE(banks.ok()) << banks.status().ToString();
+    Bank bank;
+    bank.name = "B";
+    ASSERT_TRUE((*banks)->CreateBank(bank, "test").ok());
+    std::unique_ptr<AuditLog> legacy = OpenOrDie(path_, options_);  // the old layout
+    ASSERT_NE(legacy, nullptr);
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(legacy->Record(Entry("old", "/h/hash")).ok());
+  }
+  ASSERT_EQ(CountRows(path_), 3);
+  const std::string audit_path = DefaultAuditDbPath(path_);
+  Result<int64_t> moved = MoveLegacyAuditLog(path_, audit_path);
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ(*moved, 3);
+  EXPECT_EQ(CountRows(audit_path), 3);
+  // The old table is gone from the store's file, the banks are not.
+  Result<std::unique_ptr<BankStore>> banks = OpenSqliteStore(path_);
+  ASSERT_TRUE(banks.ok()) << banks.status().ToString();
+  EXPECT_TRUE((*banks)->GetBank("B").ok());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM audit_log", -1, &st, nullptr),
+            SQLITE_ERROR);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  // Idempotent, and numbering continues after the moved entries.
+  moved = MoveLegacyAuditLog(path_, audit_path);
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ(*moved, 0);
+  std::unique_ptr<AuditLog> log = OpenOrDie(audit_path, options_);
+  ASSERT_NE(log, nullptr);
+  ASSERT_TRUE(log->Record(Entry("new", "/h/hash")).ok());
+  ASSERT_TRUE(log->Flush().ok());
+  Result<std::vector<AuditEntry>> r = log->Query({}, 10);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 4u);
+  EXPECT_EQ((*r)[0].key_id, "new");
+  EXPECT_EQ((*r)[0].seq, 4);
+  EXPECT_EQ((*r)[3].key_id, "old");
+  EXPECT_EQ((*r)[3].seq, 1);
+}
+
+TEST_F(AuditLogTest, MovingIsANoOpForTheSameFileOrAMissingOne) {
+  {
+    std::unique_ptr<AuditLog> log = OpenOrDie(path_, options_);
+    ASSERT_NE(log, nullptr);
+    ASSERT_TRUE(log->Record(Entry("k", "/h/hash")).ok());
+  }
+  Result<int64_t> moved = MoveLegacyAuditLog(path_, path_);
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ(*moved, 0);
+  EXPECT_EQ(CountRows(path_), 1) << "an audit file configured as the store itself is kept";
+  const std::string missing = dir_.File("missing.db");
+  moved = MoveLegacyAuditLog(missing, DefaultAuditDbPath(missing));
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ(*moved, 0);
+  EXPECT_FALSE(std::filesystem::exists(missing)) << "no empty file is created";
 }
 
 TEST_F(AuditLogTest, OpenRefusesAFileThatIsNotADatabase) {

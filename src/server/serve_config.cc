@@ -221,7 +221,15 @@ ServeSetting ListSetting(std::string key, std::string help,
 std::vector<ServeSetting> BuildSettings() {
   using C = ServeConfig;
   std::vector<ServeSetting> s;
-  s.push_back(StringSetting("db", "SQLite file with the banks, API keys and audit log", &C::db));
+  s.push_back(StringSetting("db", "SQLite file with the banks and API keys", &C::db));
+  s.push_back(Make<std::string>(
+      "audit_db", "SQLite file of the audit log (default: the db's name with .audit added)",
+      &C::audit_db,
+      [](std::string_view, std::string_view v) -> Result<std::string> {
+        return std::string(Trim(v));
+      },
+      [](const std::string& v) { return v; },
+      [](std::string_view, const std::string&) { return Status::Ok(); }));
   s.push_back(StringSetting("listen", "address to listen on (IPv4 or IPv6 literal, or a host name)",
                             &C::listen));
   s.push_back(

@@ -28,7 +28,8 @@ namespace warden {
 
 struct ServeConfig {
   // Storage
-  std::string db = "warden.db";  // SQLite file with banks, keys and the audit log
+  std::string db = "warden.db";  // SQLite file with banks and keys
+  std::string audit_db;          // SQLite file of the audit log; "" = DefaultAuditDbPath(db)
   // Network
   std::string listen = "127.0.0.1";
   int port = 8080;

@@ -38,6 +38,7 @@ TEST(ServeConfigTest, TableCoversEveryFieldOnceWithHelp) {
   }
   // Every ServeConfig member, by name.
   std::set<std::string> expected = {"db",
+                                    "audit_db",
                                     "listen",
                                     "port",
                                     "io_threads",

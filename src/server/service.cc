@@ -335,7 +335,14 @@ Result<std::unique_ptr<Service>> ServiceImpl::Make(const ServeConfig& config, Lo
   s.log_ = log;
   WARDEN_ASSIGN_OR_RETURN(s.store_, OpenSqliteStore(config.db));
   WARDEN_ASSIGN_OR_RETURN(s.keys_, OpenKeyStore(config.db));
-  WARDEN_ASSIGN_OR_RETURN(s.audit_, OpenAuditLog(config.db));
+  const std::string audit_path =
+      config.audit_db.empty() ? DefaultAuditDbPath(config.db) : config.audit_db;
+  WARDEN_ASSIGN_OR_RETURN(int64_t moved, MoveLegacyAuditLog(config.db, audit_path));
+  if (moved > 0 && log != nullptr) {
+    log->Info("audit log moved to its own file",
+              {{"entries", moved}, {"from", config.db}, {"to", audit_path}});
+  }
+  WARDEN_ASSIGN_OR_RETURN(s.audit_, OpenAuditLog(audit_path));
   const auto t0 = std::chrono::steady_clock::now();
   WARDEN_ASSIGN_OR_RETURN(s.matcher_, NewMatcher(s.store_.get()));
   const double load_s =
@@ -403,7 +410,8 @@ Result<std::unique_ptr<Service>> ServiceImpl::Make(const ServeConfig& config, Lo
                                {"items", stats.items},
                                {"banks", stats.banks},
                                {"seconds", load_s},
-                               {"db", config.db}});
+                               {"db", config.db},
+                               {"audit_db", audit_path}});
   }
   return std::unique_ptr<Service>(std::move(service));
 }
