@@ -20,6 +20,37 @@ endif()
 # Tests find shared/testdata through WARDEN_TESTDATA (../shared/testdata by default).
 set(WARDEN_TESTDATA "${PROJECT_SOURCE_DIR}/../shared/testdata" CACHE PATH "shared test data")
 set(WARDEN_TEST_SUITES_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/warden_test_suites.cmake")
+
+# Every test executable reuses one precompiled header (per build tree) of GoogleTest, gMock and
+# the standard headers most tests include: parsing gtest.h and gmock.h alone costs ~2 s of CPU
+# per test file, more than many test files' own code, and CI builds ~90 of them twice.
+# The PCH target is created by the first warden_add_test, where GTest's targets exist.
+# With WARDEN_TEST_PCH=OFF each test parses its headers itself (e.g. to check its includes).
+option(WARDEN_TEST_PCH "Precompile GoogleTest and common std headers once for all tests" ON)
+set(WARDEN_TEST_PCH_HEADERS
+  <gtest/gtest.h> <gmock/gmock.h>
+  <algorithm> <atomic> <chrono> <cmath> <cstdint> <cstdio> <cstdlib> <cstring> <filesystem>
+  <fstream> <map> <memory> <random> <sstream> <string> <thread> <vector>)
+# Extra compile options for the test executables (and their PCH), after the build type's: the
+# sanitizer tree of scripts/test compiles the tests' own code at -O0, where GCC compiles a test
+# file with ASan in ~0.6x the time of -O1; the code under test keeps the tree's -O1.
+set(WARDEN_TEST_COMPILE_OPTIONS "" CACHE STRING
+    "Extra compile options for the test executables, e.g. -O0 (a ;-list)")
+function(warden_test_pch_target out_var)
+  if(NOT TARGET warden_test_pch)
+    # An object library of one empty file: the PCH is built with the flags every test gets
+    # (warden_flags, GTest's usage requirements), so GCC accepts it in each test (-Winvalid-pch
+    # with -Werror would fail the build otherwise).
+    file(CONFIGURE OUTPUT "${PROJECT_BINARY_DIR}/warden_test_pch.cc"
+         CONTENT "// Holds the tests' precompiled header (cmake/warden_options.cmake).\n")
+    add_library(warden_test_pch OBJECT "${PROJECT_BINARY_DIR}/warden_test_pch.cc")
+    target_link_libraries(warden_test_pch PRIVATE warden_flags GTest::gtest GTest::gmock)
+    target_compile_options(warden_test_pch PRIVATE ${WARDEN_TEST_COMPILE_OPTIONS})
+    target_precompile_headers(warden_test_pch PRIVATE ${WARDEN_TEST_PCH_HEADERS})
+  endif()
+  set(${out_var} warden_test_pch PARENT_SCOPE)
+endfunction()
+
 function(warden_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   if(NOT WARDEN_BUILD_TESTS)
@@ -32,6 +63,11 @@ function(warden_add_test name)
     WARDEN_TESTDATA="${WARDEN_TESTDATA}"
     WARDEN_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     WARDEN_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  target_compile_options(${name} PRIVATE ${WARDEN_TEST_COMPILE_OPTIONS})
+  if(WARDEN_TEST_PCH)
+    warden_test_pch_target(pch_target)
+    set_target_properties(${name} PROPERTIES PRECOMPILE_HEADERS_REUSE_FROM ${pch_target})
+  endif()
   # One ctest test per test suite (warden_test_suites.cmake explains why), listed right after
   # the build as gtest_discover_tests would.
   set(suites_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_suites.cmake")
