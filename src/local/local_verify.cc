@@ -14,10 +14,18 @@
 //    count grows; then a least-squares affine transform, kept if it is well-shaped and keeps at
 //    least as many inliers (it absorbs an uneven resize or a slight perspective).
 // 4. Decision: the score is the number of cells of a score_grid x score_grid grid over the
-//    REFERENCE image that hold an inlier. Counting cells, not inliers, makes the score measure
-//    how much of the registered picture reappears in one geometry: two different photos of one
-//    face agree (if at all) on a few features of the face, which fill few cells, while a copy
-//    agrees everywhere its content survived.
+//    REFERENCE image that hold a STRONG inlier: one whose two descriptors are nearly equal and
+//    which lands close to where the transform predicts. A derived image shows the registered
+//    PIXELS again (crop, border, overlay, regenerated region): the same corners re-detected
+//    with near-identical descriptors at near-exact positions, over the face AND its
+//    surroundings. Two different photos of one face (aligned face crops) also agree on a
+//    similarity, but only through features of the face that resemble each other: their
+//    descriptors differ by 20-40 bits and their positions scatter to about half the tolerance
+//    (measured on the corpus' distinct-photos pairs, docs/local-features.md). Counting cells,
+//    not inliers, makes the score measure how much of the registered picture reappears. A
+//    rotation or a resize resamples every patch and flips more bits, so the distance allowed
+//    grows with the transform's rotation and scale change (a different photo of an aligned
+//    face has neither).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -64,6 +72,7 @@ double WrapAngle(double a) {
 // One tentative pair with what the inlier test needs.
 struct Candidate {
   PointPair points;
+  int query = 0, reference = 0, distance = 0;
   double turn = 0;       // query angle - reference angle, wrapped
   double log_scale = 0;  // log(query scale / reference scale)
 };
@@ -187,6 +196,14 @@ LocalMatch VerifyLocalMatch(const LocalFeatures& query, const LocalFeatures& ref
 LocalMatch VerifyLocalMatchWith(const LocalFeatures& query, const LocalFeatures& reference,
                                 const LocalVerifyOptions& options,
                                 const LocalVerifyParams& params) {
+  return VerifyLocalMatchDetailed(query, reference, options, params, nullptr);
+}
+
+LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatures& reference,
+                                    const LocalVerifyOptions& options,
+                                    const LocalVerifyParams& params,
+                                    std::vector<LocalInlier>* inliers) {
+  if (inliers != nullptr) inliers->clear();
   WARDEN_CHECK(params.score_grid >= 1 && params.score_grid <= 64);
   const Tolerances tol(params);
   LocalMatch m;
@@ -206,6 +223,9 @@ LocalMatch VerifyLocalMatchWith(const LocalFeatures& query, const LocalFeatures&
     const LocalKeypoint& r = reference.keypoints[p.reference];
     Candidate c;
     c.points = {r.x, r.y, q.x, q.y};
+    c.query = p.query;
+    c.reference = p.reference;
+    c.distance = p.distance;
     c.turn = WrapAngle(static_cast<double>(q.angle) - r.angle);
     c.log_scale = std::log(std::max(q.scale, 1e-3f) / std::max(r.scale, 1e-3f));
     cs.push_back(c);
@@ -280,6 +300,18 @@ LocalMatch VerifyLocalMatchWith(const LocalFeatures& query, const LocalFeatures&
 
   m.inliers = best_count;
   m.transform = best->transform;
+  // The strong-inlier tests (step 4) for this transform.
+  const LinearShape shape = ShapeOf(best->transform);
+  const double turn_deg = std::abs(WrapAngle(best->turn)) * 180 / std::numbers::pi;
+  const double log_scale =
+      std::abs(std::log(std::max(1e-9, std::sqrt(shape.max_scale * shape.min_scale))));
+  const double strong_distance =
+      params.strong_distance +
+      params.strong_distance_turn * std::min(1.0, turn_deg / params.strong_full_turn_deg) +
+      params.strong_distance_scale *
+          std::min(1.0, log_scale / std::log(std::max(1.0001, params.strong_full_scale)));
+  const double strong_residual2 =
+      params.strong_residual * params.strong_residual * best->tolerance2;
   std::vector<uint8_t> score_cells(params.score_grid * params.score_grid);
   bool coverage_cells[kCoverageGrid][kCoverageGrid] = {};
   int score = 0, covered = 0;
@@ -287,10 +319,15 @@ LocalMatch VerifyLocalMatchWith(const LocalFeatures& query, const LocalFeatures&
   for (size_t k = 0; k < cs.size(); ++k) {
     if (!mask[k]) continue;
     const PointPair& p = cs[k].points;
-    uint8_t& s = score_cells[Cell(p.ry, reference.height, params.score_grid) * params.score_grid +
-                             Cell(p.rx, reference.width, params.score_grid)];
-    score += s ? 0 : 1;
-    s = 1;
+    double px, py;
+    ApplyTransform(best->transform, p.rx, p.ry, &px, &py);
+    const double residual2 = (px - p.qx) * (px - p.qx) + (py - p.qy) * (py - p.qy);
+    if (cs[k].distance <= strong_distance && residual2 <= strong_residual2) {
+      uint8_t& s = score_cells[Cell(p.ry, reference.height, params.score_grid) * params.score_grid +
+                               Cell(p.rx, reference.width, params.score_grid)];
+      score += s ? 0 : 1;
+      s = 1;
+    }
     bool& c = coverage_cells[Cell(p.qy, query.height, kCoverageGrid)]
                             [Cell(p.qx, query.width, kCoverageGrid)];
     covered += c ? 0 : 1;
@@ -299,6 +336,11 @@ LocalMatch VerifyLocalMatchWith(const LocalFeatures& query, const LocalFeatures&
     box.y0 = std::min(box.y0, static_cast<float>(p.qy));
     box.x1 = std::max(box.x1, static_cast<float>(p.qx));
     box.y1 = std::max(box.y1, static_cast<float>(p.qy));
+    if (inliers != nullptr) {
+      inliers->push_back({cs[k].query, cs[k].reference, cs[k].distance, static_cast<float>(p.rx),
+                          static_cast<float>(p.ry), static_cast<float>(p.qx),
+                          static_cast<float>(p.qy), static_cast<float>(std::sqrt(residual2))});
+    }
   }
   m.score = score;
   m.coverage = static_cast<double>(covered) / (kCoverageGrid * kCoverageGrid);

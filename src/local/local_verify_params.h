@@ -6,6 +6,8 @@
 #ifndef WARDEN_SRC_LOCAL_LOCAL_VERIFY_PARAMS_H_
 #define WARDEN_SRC_LOCAL_LOCAL_VERIFY_PARAMS_H_
 
+#include <vector>
+
 #include "warden/local_features.h"
 
 namespace warden {
@@ -29,7 +31,7 @@ struct LocalVerifyParams {
   // side as mapped into the query) of its predicted position, its orientation within
   // angle_tolerance_deg of the transform's rotation, and its keypoint-scale log-ratio within
   // log_scale_tolerance of the hypothesis'.
-  double position_tolerance = 0.012;
+  double position_tolerance = 0.016;
   double min_tolerance_px = 2.0;
   double angle_tolerance_deg = 25;
   double log_scale_tolerance = 0.45;
@@ -40,15 +42,41 @@ struct LocalVerifyParams {
   double max_anisotropy = 1.6;
   int min_affine_inliers = 6;
   // Decision: fewer inliers than this score 0; the score counts the cells of a
-  // score_grid x score_grid grid over the reference that hold an inlier.
+  // score_grid x score_grid grid over the reference that hold a STRONG inlier: one whose
+  // descriptors differ by at most strong_distance bits, plus up to strong_distance_turn bits
+  // as the transform's rotation grows to strong_full_turn_deg and up to strong_distance_scale
+  // bits as its scale departs from 1 up to a factor strong_full_scale (resampling flips
+  // descriptor bits), and which lands within strong_residual times the position tolerance.
   int min_inliers = 4;
-  int score_grid = 8;
+  int score_grid = 12;
+  int strong_distance = 16;
+  int strong_distance_turn = 8;
+  double strong_full_turn_deg = 5;
+  int strong_distance_scale = 8;
+  double strong_full_scale = 2;
+  double strong_residual = 0.5;
 };
 
 // VerifyLocalMatch with explicit parameters. REQUIRES: every field in a sensible range
 // (positive sizes and tolerances, 0 < max_ratio <= 1, 1 <= score_grid <= 64).
 LocalMatch VerifyLocalMatchWith(const LocalFeatures& query, const LocalFeatures& reference,
                                 const LocalVerifyOptions& options, const LocalVerifyParams& params);
+
+// One inlier of the final geometry, for diagnostics and tuning runs.
+struct LocalInlier {
+  int query = 0;                         // index into the query's keypoints
+  int reference = 0;                     // index into the reference's keypoints
+  int distance = 0;                      // Hamming distance of the two descriptors, 0..256
+  float rx = 0, ry = 0, qx = 0, qy = 0;  // positions, pixels
+  float residual = 0;  // distance of the transformed reference point to the query point, px
+};
+
+// VerifyLocalMatchWith that also lists the final inliers in `inliers` (cleared first; empty
+// when fewer than params.min_inliers agree). `inliers` must not be null.
+LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatures& reference,
+                                    const LocalVerifyOptions& options,
+                                    const LocalVerifyParams& params,
+                                    std::vector<LocalInlier>* inliers);
 
 }  // namespace warden
 
