@@ -138,8 +138,9 @@ class LocalSignal : public Signal {
  public:
   std::string_view name() const override { return "local"; }
   std::string_view description() const override {
-    return "local features (warden-local v1): reference grid cells holding inliers of one "
-           "geometry; query 500 keypoints, reference its first 100 as stored; index top 32";
+    return "local features (warden-local v1): cells of a 12x12 grid over the reference holding "
+           "a strong inlier of one geometry (near-equal descriptors, near-exact position); "
+           "query 500 keypoints, reference its first 100 as stored; index top 32";
   }
   ScoreDirection direction() const override { return ScoreDirection::kSimilarity; }
   std::optional<StandardPoint> standard_point() const override { return LocalStandardPoint(); }
@@ -178,7 +179,7 @@ class PdqLocalScorer : public ReferenceScorer {
     const PdqHash q = HashOf(query);
     for (size_t i = 0; i < references_.size(); ++i) {
       if (references_[i] == nullptr) continue;
-      scores[i] = std::max(scores[i], PdqOnLocalScale(HammingDistance(q, hashes_[i])));
+      scores[i] = PdqLocalScore(scores[i], HammingDistance(q, hashes_[i]));
     }
   }
 
@@ -192,11 +193,12 @@ class PdqLocalSignal : public Signal {
  public:
   std::string_view name() const override { return "pdq_local"; }
   std::string_view description() const override {
-    return "PDQ and local together: max(local score, PDQ distance on the local scale: 8 at "
-           "distance 91, +0.25 per bit closer)";
+    return "PDQ and local together: a match when PDQ distance <= 91 (pdq's own FPR 1e-4 "
+           "threshold) OR local score >= S, S calibrated over the negatives at the FPR (the "
+           "threshold shown; a PDQ match scores 1000 + 91 - distance, so a threshold above 1000 "
+           "means PDQ alone)";
   }
   ScoreDirection direction() const override { return ScoreDirection::kSimilarity; }
-  double resolution() const override { return kPdqLocalPointsPerBit; }
   Result<Descriptor> Extract(const SignalInput& input) const override {
     WARDEN_ASSIGN_OR_RETURN(HashRecord record, MemoizedPdqRecord(input));
     Descriptor d;
@@ -209,7 +211,7 @@ class PdqLocalSignal : public Signal {
     const double local =
         VerifyLocalMatch(QueryForm(query, kPdqBytes), ReferenceForm(reference, kPdqBytes), {})
             .score;
-    return std::max(local, PdqOnLocalScale(HammingDistance(HashOf(query), HashOf(reference))));
+    return PdqLocalScore(local, HammingDistance(HashOf(query), HashOf(reference)));
   }
   std::unique_ptr<ReferenceScorer> MakeScorer(
       std::vector<const Descriptor*> references) const override {
@@ -219,9 +221,11 @@ class PdqLocalSignal : public Signal {
 
 }  // namespace
 
-double PdqOnLocalScale(int pdq_distance) {
-  return std::max(0.0, kLocalDefaultMinScore +
-                           (kPdqLocalAnchorDistance - pdq_distance) * kPdqLocalPointsPerBit);
+double PdqLocalScore(double local_score, int pdq_distance) {
+  if (pdq_distance <= kPdqLocalPdqDistance) {
+    return kPdqLocalBand + (kPdqLocalPdqDistance - pdq_distance);
+  }
+  return local_score;
 }
 
 std::unique_ptr<Signal> MakeLocalSignal() { return std::make_unique<LocalSignal>(); }

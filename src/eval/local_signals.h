@@ -7,9 +7,13 @@
 //   references the runner scores as the deployed search does: the retrieval index
 //   (src/local/local_index.h) proposes kEvalLocalCandidates candidates, only those are
 //   verified, every other reference scores 0.
-// - `pdq_local`: PDQ and local features as ONE signal with one threshold: the score is
-//   max(local score, PdqOnLocalScale(PDQ distance)), so a pair matches when either signal
-//   is confident enough on the same scale.
+// - `pdq_local`: PDQ and local features as ONE signal: a pair matches when PDQ matches at
+//   PDQ ALONE's own threshold at FPR 1e-4 (kPdqLocalPdqDistance, the `pdq` signal's calibrated
+//   threshold), OR its local score is at least S. S is what the runner calibrates: the score
+//   puts every PDQ match above every local score (PdqLocalScore), so the one threshold found
+//   at FPR 1e-4 over the negatives is the smallest S that keeps the union's false positives
+//   within the budget. When PDQ alone uses it all up, the threshold falls inside the PDQ band
+//   and pdq_local is pdq. Either way pdq_local never catches less than pdq.
 //
 // Thread safety: as every Signal (eval_signal.h).
 #ifndef WARDEN_SRC_EVAL_LOCAL_SIGNALS_H_
@@ -24,12 +28,15 @@ namespace warden::eval {
 // Candidates the index proposes per query (LocalSearchOptions' default).
 inline constexpr int kEvalLocalCandidates = 32;
 
-// pdq_local's mapping of a PDQ distance (0..256) onto the local score's scale: linear,
-// kPdqLocalAnchorDistance lands on kLocalDefaultMinScore and each bit closer adds
-// kPdqLocalPointsPerBit; never below 0.
-inline constexpr int kPdqLocalAnchorDistance = 91;
-inline constexpr double kPdqLocalPointsPerBit = 0.25;
-double PdqOnLocalScale(int pdq_distance);
+// PDQ alone's threshold at FPR 1e-4 (inclusive Hamming distance) as `warden eval` calibrates
+// it for the `pdq` signal (docs/eval/summary.md). The runner notes in the summary when a run
+// calibrates `pdq` elsewhere (EvalResults::notes), so the rule cannot drift unseen.
+inline constexpr int kPdqLocalPdqDistance = 91;
+// A PDQ match scores kPdqLocalBand + (kPdqLocalPdqDistance - distance): above any local score
+// (at most 64 grid cells), closer hashes higher.
+inline constexpr double kPdqLocalBand = 1000;
+// pdq_local's score of a pair from its local score and PDQ distance (0..256).
+double PdqLocalScore(double local_score, int pdq_distance);
 
 std::unique_ptr<Signal> MakeLocalSignal();
 std::unique_ptr<Signal> MakePdqLocalSignal();

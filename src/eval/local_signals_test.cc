@@ -24,12 +24,15 @@ Descriptor Extract(const Signal& s, const std::vector<uint8_t>& bytes, Extractio
   return d.ok() ? *d : Descriptor();
 }
 
-TEST(LocalSignalsTest, PdqOnLocalScale) {
-  EXPECT_EQ(PdqOnLocalScale(kPdqLocalAnchorDistance), kLocalDefaultMinScore);
-  EXPECT_EQ(PdqOnLocalScale(kPdqLocalAnchorDistance - 4),
-            kLocalDefaultMinScore + 4 * kPdqLocalPointsPerBit);
-  EXPECT_LT(PdqOnLocalScale(kPdqLocalAnchorDistance + 1), kLocalDefaultMinScore);
-  EXPECT_EQ(PdqOnLocalScale(256), 0.0);
+TEST(LocalSignalsTest, PdqLocalScoreIsPdqAtItsThresholdOrLocal) {
+  // A PDQ match at pdq's own threshold lands in the band above every local score, closer
+  // hashes higher; beyond it the local score decides alone.
+  EXPECT_EQ(PdqLocalScore(3, kPdqLocalPdqDistance), kPdqLocalBand);
+  EXPECT_EQ(PdqLocalScore(40, kPdqLocalPdqDistance - 5), kPdqLocalBand + 5);
+  EXPECT_EQ(PdqLocalScore(0, 0), kPdqLocalBand + kPdqLocalPdqDistance);
+  EXPECT_EQ(PdqLocalScore(7, kPdqLocalPdqDistance + 1), 7);
+  EXPECT_EQ(PdqLocalScore(0, 256), 0);
+  EXPECT_EQ(kPdqLocalPdqDistance, 91);
 }
 
 class LocalSignalsPhotoTest : public ::testing::Test {
@@ -85,7 +88,7 @@ TEST_F(LocalSignalsPhotoTest, LocalFindsTheTurnedCropAndScoresAsTheScorer) {
   EXPECT_LE(scores[3], s.Score(query, other1));
 }
 
-TEST_F(LocalSignalsPhotoTest, PdqLocalIsTheBetterOfBoth) {
+TEST_F(LocalSignalsPhotoTest, PdqLocalIsPdqOrLocal) {
   auto pdq_local = MakeSignal("pdq_local");
   auto local = MakeSignal("local");
   auto pdq = MakeSignal("pdq");
@@ -100,12 +103,15 @@ TEST_F(LocalSignalsPhotoTest, PdqLocalIsTheBetterOfBoth) {
   const Descriptor c_q = Extract(**pdq_local, copy_, &memo_query);
   const double l = (*local)->Score(l_q, l_ref);
   const int d = static_cast<int>((*pdq)->Score(p_q, p_ref));
-  EXPECT_EQ((*pdq_local)->Score(c_q, c_ref), std::max(l, PdqOnLocalScale(d)));
-  // Against itself PDQ is at distance 0 and local features agree everywhere.
-  EXPECT_GE((*pdq_local)->Score(c_ref, c_ref), PdqOnLocalScale(0));
-  std::vector<double> scores(1);
-  (*pdq_local)->MakeScorer({&c_ref})->ScoreAll(c_q, scores);
-  EXPECT_EQ(scores[0], std::max(l, PdqOnLocalScale(d)));
+  // The turned crop is beyond PDQ's threshold: its score is the local score.
+  EXPECT_GT(d, kPdqLocalPdqDistance);
+  EXPECT_EQ((*pdq_local)->Score(c_q, c_ref), l);
+  // Against itself PDQ is at distance 0: the top of the PDQ band.
+  EXPECT_EQ((*pdq_local)->Score(c_ref, c_ref), kPdqLocalBand + kPdqLocalPdqDistance);
+  std::vector<double> scores(2);
+  (*pdq_local)->MakeScorer({&c_ref, &c_q})->ScoreAll(c_q, scores);
+  EXPECT_EQ(scores[0], l);
+  EXPECT_EQ(scores[1], kPdqLocalBand + kPdqLocalPdqDistance);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include "src/eval/corpus.h"
 #include "src/eval/cv_image.h"
+#include "src/eval/local_signals.h"
 #include "src/eval/regeneration.h"
 #include "warden/file_bytes.h"
 #include "warden/image.h"
@@ -451,6 +452,16 @@ Result<EvalResults> RunEval(const EvalOptions& options, std::FILE* err) {
       }
     }
     results.signals.push_back(std::move(so));
+  }
+  // pdq_local ORs PDQ at a fixed distance that is meant to be pdq's own calibrated threshold
+  // (local_signals.h): say so when this run calibrated pdq elsewhere.
+  for (const SignalOutcome& so : results.signals) {
+    if (so.name == "pdq" && so.fpr4.threshold != kPdqLocalPdqDistance) {
+      results.notes.push_back(
+          "pdq's FPR 1e-4 threshold is <= " + std::to_string(so.fpr4.threshold) +
+          ", but pdq_local uses PDQ <= " + std::to_string(kPdqLocalPdqDistance) +
+          " (kPdqLocalPdqDistance in src/eval/local_signals.h)");
+    }
   }
   results.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return results;
