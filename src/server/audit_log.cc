@@ -85,7 +85,10 @@ class SqliteAuditLog final : public AuditLog {
         clock_(options.clock != nullptr ? options.clock : SystemClock::Default()),
         flush_interval_(std::max(1, options.flush_interval_ms)),
         max_batch_(static_cast<size_t>(std::max(1, options.max_batch))),
-        max_queue_(std::max(1, options.max_queue)) {
+        max_queue_(std::max(1, options.max_queue)),
+        retention_ms_(std::max<int64_t>(0, options.retention_ms)),
+        prune_interval_ms_(std::max(0, options.prune_interval_ms)),
+        prune_batch_(std::max(1, options.prune_batch)) {
     thread_ = std::thread([this] { WriterLoop(); });
   }
 
@@ -193,6 +196,10 @@ class SqliteAuditLog final : public AuditLog {
     std::lock_guard<std::mutex> lock(mu_);
     return failures_;
   }
+  int64_t pruned() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return pruned_;
+  }
 
  private:
   void WriterLoop() {
@@ -204,6 +211,16 @@ class SqliteAuditLog final : public AuditLog {
       work_cv_.wait_for(lock, flush_interval_, [&] {
         return stop_ || (!retry_wait && (queue_.size() >= max_batch_ || flush_waiting_));
       });
+      if (!stop_ && !retry_wait && PruneDue()) {
+        lock.unlock();
+        Result<int64_t> deleted = PruneOnce();
+        lock.lock();
+        // A failed prune is retried at the next interval; the entries are still there, so
+        // nothing is lost, and writing new entries does not depend on it.
+        if (deleted.ok()) pruned_ += *deleted;
+        more_to_prune_ = deleted.ok() && *deleted >= prune_batch_;
+        last_prune_ms_ = clock_->NowMs();
+      }
       if (queue_.empty()) {
         flush_waiting_ = false;
         if (stop_) return;
@@ -236,6 +253,30 @@ class SqliteAuditLog final : public AuditLog {
       }
       done_cv_.notify_all();
     }
+  }
+
+  bool PruneDue() const {
+    if (retention_ms_ == 0) return false;
+    if (more_to_prune_) return true;
+    const int64_t now = clock_->NowMs();
+    return last_prune_ms_ < 0 || now - last_prune_ms_ >= prune_interval_ms_;
+  }
+
+  // Deletes up to prune_batch_ of the oldest entries, stopping at the first one (in seq order)
+  // recorded at or after now - retention. Reads at most prune_batch_ rows, through the rowid,
+  // so a long expired backlog costs the same per cycle as a short one.
+  Result<int64_t> PruneOnce() {
+    const int64_t cutoff = clock_->NowMs() - retention_ms_;
+    WARDEN_ASSIGN_OR_RETURN(
+        Stmt prune,
+        writer_db_->Query(
+            "DELETE FROM audit_log WHERE seq < COALESCE("
+            "(SELECT seq FROM audit_log WHERE seq < (SELECT MIN(seq) FROM audit_log) + ?2 "
+            "AND at >= ?1 ORDER BY seq LIMIT 1), "
+            "(SELECT MIN(seq) FROM audit_log) + ?2)"));
+    prune.BindInt(1, cutoff).BindInt(2, prune_batch_);
+    WARDEN_RETURN_IF_ERROR(prune.Run());
+    return static_cast<int64_t>(sqlite3_changes64(writer_db_->raw()));
   }
 
   // One transaction for the whole batch: a commit (and its WAL append) costs far more than an
@@ -275,6 +316,12 @@ class SqliteAuditLog final : public AuditLog {
   const std::chrono::milliseconds flush_interval_;
   const size_t max_batch_;
   const int64_t max_queue_;
+  const int64_t retention_ms_;
+  const int64_t prune_interval_ms_;
+  const int64_t prune_batch_;
+  // Writer thread only:
+  int64_t last_prune_ms_ = -1;
+  bool more_to_prune_ = false;  // the last prune deleted a full batch
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;  // wakes the writer
@@ -283,6 +330,7 @@ class SqliteAuditLog final : public AuditLog {
   int64_t recorded_ = 0;
   int64_t committed_ = 0;  // entries are committed in record order, so "#k done" = k <= this
   int64_t failures_ = 0;
+  int64_t pruned_ = 0;
   Status last_error_;  // of the last write attempt; OK once a write succeeds again
   bool flush_waiting_ = false;
   bool stop_ = false;

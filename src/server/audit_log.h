@@ -56,6 +56,13 @@ struct AuditLogOptions {
   // How long a write waits for another connection's write lock (a bank import) before the
   // attempt fails and is retried after flush_interval_ms.
   int busy_timeout_ms = 5000;
+  // Entries older than this (by at_ms) are deleted; 0 keeps every entry forever. The writer
+  // deletes them from the oldest up, at most prune_batch per write cycle and a check at most
+  // every prune_interval_ms, so pruning never holds the write lock for long. An entry is only
+  // deleted once every entry recorded before it has expired too (seq order, not a scan).
+  int64_t retention_ms = 0;
+  int prune_interval_ms = 60'000;
+  int prune_batch = 20'000;
 };
 
 class AuditLog {
@@ -71,6 +78,7 @@ class AuditLog {
   virtual int64_t written() const = 0;   // entries committed since open
   virtual int64_t queued() const = 0;    // entries waiting
   virtual int64_t failures() const = 0;  // failed write transactions since open
+  virtual int64_t pruned() const = 0;    // entries deleted by retention since open
 };
 
 // Opens the audit table in the SQLite file at `path` (created if missing) and starts the

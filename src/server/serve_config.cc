@@ -288,6 +288,10 @@ std::vector<ServeSetting> BuildSettings() {
   s.push_back(BoolSetting("audit_lookups",
                           "audit lookups and hashing too (curation is always audited)",
                           &C::audit_lookups));
+  s.push_back(IntSetting("audit_retention_days",
+                         "audit entries older than this many days are deleted, 0..36500 (0: kept "
+                         "forever)",
+                         &C::audit_retention_days, 0, 36500));
   return s;
 }
 

@@ -61,6 +61,7 @@ struct ServeConfig {
   std::string log_format = "json";  // json or text
   bool metrics_public = false;      // serve /metrics without a key (else an admin key)
   bool audit_lookups = true;        // also audit lookups and hashing (curation is always)
+  int audit_retention_days = 365;   // audit entries older than this are deleted; 0 = never
 };
 
 struct ServeSetting {

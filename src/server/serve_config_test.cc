@@ -63,7 +63,8 @@ TEST(ServeConfigTest, TableCoversEveryFieldOnceWithHelp) {
                                     "log_level",
                                     "log_format",
                                     "metrics_public",
-                                    "audit_lookups"};
+                                    "audit_lookups",
+                                    "audit_retention_days"};
   EXPECT_EQ(keys, expected);
 }
 

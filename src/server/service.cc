@@ -326,6 +326,9 @@ void ServiceImpl::AddMetrics() {
                      [audit] { return static_cast<double>(audit->written()); });
   metrics_->AddGauge("warden_audit_write_failures", "Failed audit write transactions since start",
                      [audit] { return static_cast<double>(audit->failures()); });
+  metrics_->AddGauge("warden_audit_pruned_entries",
+                     "Audit entries deleted since start as older than audit_retention_days",
+                     [audit] { return static_cast<double>(audit->pruned()); });
 }
 
 Result<std::unique_ptr<Service>> ServiceImpl::Make(const ServeConfig& config, Logger* log) {
@@ -342,7 +345,9 @@ Result<std::unique_ptr<Service>> ServiceImpl::Make(const ServeConfig& config, Lo
     log->Info("audit log moved to its own file",
               {{"entries", moved}, {"from", config.db}, {"to", audit_path}});
   }
-  WARDEN_ASSIGN_OR_RETURN(s.audit_, OpenAuditLog(audit_path));
+  AuditLogOptions audit_options;
+  audit_options.retention_ms = int64_t{config.audit_retention_days} * 24 * 3600 * 1000;
+  WARDEN_ASSIGN_OR_RETURN(s.audit_, OpenAuditLog(audit_path, audit_options));
   const auto t0 = std::chrono::steady_clock::now();
   WARDEN_ASSIGN_OR_RETURN(s.matcher_, NewMatcher(s.store_.get()));
   const double load_s =
