@@ -100,7 +100,7 @@ struct LocalBox {
 
 // The default LocalVerifyOptions::min_score: the operating point calibrated with `warden eval`
 // at a false-positive rate of 1e-4 per pair (docs/eval/summary.md, docs/local-features.md).
-inline constexpr double kLocalDefaultMinScore = 5;
+inline constexpr double kLocalDefaultMinScore = 1;
 
 struct LocalVerifyOptions {
   // Matched iff LocalMatch::score >= min_score.

@@ -25,7 +25,9 @@
 //    not inliers, makes the score measure how much of the registered picture reappears. A
 //    rotation or a resize resamples every patch and flips more bits, so the distance allowed
 //    grows with the transform's rotation and scale change (a different photo of an aligned
-//    face has neither).
+//    face has neither). A pair with fewer than min_strong_inliers strong inliers scores 0:
+//    at the eval's operating point the cells alone left the trap's best pairs (3-4 strong
+//    inliers, in 3 cells) at the threshold.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -314,7 +316,7 @@ LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatu
       params.strong_residual * params.strong_residual * best->tolerance2;
   std::vector<uint8_t> score_cells(params.score_grid * params.score_grid);
   bool coverage_cells[kCoverageGrid][kCoverageGrid] = {};
-  int score = 0, covered = 0;
+  int score = 0, covered = 0, strong = 0;
   LocalBox box{1e30f, 1e30f, -1e30f, -1e30f};
   for (size_t k = 0; k < cs.size(); ++k) {
     if (!mask[k]) continue;
@@ -323,6 +325,7 @@ LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatu
     ApplyTransform(best->transform, p.rx, p.ry, &px, &py);
     const double residual2 = (px - p.qx) * (px - p.qx) + (py - p.qy) * (py - p.qy);
     if (cs[k].distance <= strong_distance && residual2 <= strong_residual2) {
+      ++strong;
       uint8_t& s = score_cells[Cell(p.ry, reference.height, params.score_grid) * params.score_grid +
                                Cell(p.rx, reference.width, params.score_grid)];
       score += s ? 0 : 1;
@@ -342,7 +345,7 @@ LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatu
                           static_cast<float>(p.qy), static_cast<float>(std::sqrt(residual2))});
     }
   }
-  m.score = score;
+  m.score = strong >= params.min_strong_inliers ? score : 0;
   m.coverage = static_cast<double>(covered) / (kCoverageGrid * kCoverageGrid);
   m.query_box = box;
   m.matched = m.score >= options.min_score;
