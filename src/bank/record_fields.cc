@@ -143,7 +143,8 @@ Result<int64_t> ParseTimestampMs(std::string_view text) {
         "timestamp \"{}\" is neither Unix time nor ISO 8601 UTC", ShownForReason(text)));
   };
   size_t p = 0;
-  int64_t y, mo, d, h, mi, s;
+  // Zeroed though Digits sets each before use: GCC 12 -O3 reports them maybe-uninitialized.
+  int64_t y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   if (!Digits(text, &p, 4, &y) || p >= text.size() || text[p++] != '-' ||
       !Digits(text, &p, 2, &mo) || p >= text.size() || text[p++] != '-' ||
       !Digits(text, &p, 2, &d) || p >= text.size() || (text[p] != 'T' && text[p] != ' ') ||
@@ -173,7 +174,7 @@ Result<int64_t> ParseTimestampMs(std::string_view text) {
 std::string FormatTimestampMs(int64_t ms) {
   int64_t days = ms >= 0 ? ms / 86'400'000 : -((-ms + 86'399'999) / 86'400'000);
   int64_t rem = ms - days * 86'400'000;
-  int64_t y, m, d;
+  int64_t y = 0, m = 0, d = 0;
   CivilFromDays(days, &y, &m, &d);
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d, rem / 3'600'000,
                      rem / 60'000 % 60, rem / 1000 % 60, rem % 1000);
