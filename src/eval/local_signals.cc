@@ -193,6 +193,8 @@ class PdqLocalSignal : public Signal {
  public:
   std::string_view name() const override { return "pdq_local"; }
   std::string_view description() const override {
+    static_assert(kPdqLocalPdqDistance == 91 && kPdqLocalBand == 1000,
+                  "the description below spells out both constants");
     return "PDQ and local together: a match when PDQ distance <= 91 (pdq's own FPR 1e-4 "
            "threshold) OR local score >= S, S calibrated over the negatives at the FPR (the "
            "threshold shown; a PDQ match scores 1000 + 91 - distance, so a threshold above 1000 "
