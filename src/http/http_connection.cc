@@ -26,7 +26,7 @@ constexpr int64_t kLingerNs = 2'000'000'000;
 constexpr size_t kMaxLingerBytes = 1 << 20;
 constexpr size_t kMaxSpareRequests = 4;
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+bool TokenEqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
     char x = a[i], y = b[i];
@@ -245,7 +245,7 @@ void EventLoop::Finish(Connection* c, std::unique_ptr<Request> request, Response
                     !server_->stopping.load(std::memory_order_relaxed);
   if (keep_alive) {
     auto wanted = response.headers.Get("connection");
-    if (wanted && EqualsIgnoreCase(*wanted, "close")) keep_alive = false;
+    if (wanted && TokenEqualsIgnoreCase(*wanted, "close")) keep_alive = false;
   }
   if (!keep_alive) c->close_after_write = true;
   const size_t before = c->out.size();

@@ -42,12 +42,12 @@ bool IsTokenChar(unsigned char c) {
   }
 }
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+bool AsciiEqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
   }
   return true;
 }
@@ -510,7 +510,7 @@ RequestParser::Event RequestParser::ApplyFramingHeaders() {
     } else if (name == "transfer-encoding") {
       has_te = true;
       ForEachListElement(value, [&](std::string_view element) {
-        if (EqualsIgnoreCase(element, "chunked")) {
+        if (AsciiEqualsIgnoreCase(element, "chunked")) {
           ++chunked_count;
         } else if (other_coding.empty()) {
           other_coding = Printable(element);
@@ -518,11 +518,11 @@ RequestParser::Event RequestParser::ApplyFramingHeaders() {
       });
     } else if (name == "connection") {
       ForEachListElement(value, [&](std::string_view element) {
-        if (EqualsIgnoreCase(element, "close")) connection_close = true;
-        if (EqualsIgnoreCase(element, "keep-alive")) connection_keep_alive = true;
+        if (AsciiEqualsIgnoreCase(element, "close")) connection_close = true;
+        if (AsciiEqualsIgnoreCase(element, "keep-alive")) connection_keep_alive = true;
       });
     } else if (name == "expect") {
-      if (EqualsIgnoreCase(TrimOws(value), "100-continue")) expect_continue_ = !http10_;
+      if (AsciiEqualsIgnoreCase(TrimOws(value), "100-continue")) expect_continue_ = !http10_;
     } else if (name == "host") {
       ++hosts;
     }

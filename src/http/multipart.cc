@@ -8,11 +8,11 @@ namespace {
 // A part's header block over this size is refused: part headers are a few short lines.
 constexpr size_t kMaxPartHeaderBytes = 8 << 10;
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char LowerChar(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-std::string Lowered(std::string_view s) {
+std::string ToLowerString(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = Lower(c);
+  for (char& c : out) c = LowerChar(c);
   return out;
 }
 
@@ -29,13 +29,13 @@ using Params = std::vector<std::pair<std::string, std::string>>;
 // Returns false on an unterminated quoted string.
 bool SplitParams(std::string_view value, std::string* first, Params* params) {
   size_t i = value.find(';');
-  *first = Lowered(Trim(value.substr(0, i)));
+  *first = ToLowerString(Trim(value.substr(0, i)));
   while (i != std::string_view::npos && i < value.size()) {
     ++i;  // past ';'
     while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
     const size_t name_start = i;
     while (i < value.size() && value[i] != '=' && value[i] != ';') ++i;
-    std::string name = Lowered(Trim(value.substr(name_start, i - name_start)));
+    std::string name = ToLowerString(Trim(value.substr(name_start, i - name_start)));
     std::string param_value;
     if (i < value.size() && value[i] == '=') {
       ++i;
@@ -157,7 +157,7 @@ Result<std::vector<FormPart>> ParseMultipart(std::string_view body, std::string_
       if (colon == std::string_view::npos) {
         return Bad("part " + std::to_string(number) + " has a header line without a colon");
       }
-      const std::string name = Lowered(Trim(line.substr(0, colon)));
+      const std::string name = ToLowerString(Trim(line.substr(0, colon)));
       const std::string_view value = Trim(line.substr(colon + 1));
       if (name == "content-disposition") {
         std::string disposition;

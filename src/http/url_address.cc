@@ -76,7 +76,7 @@ const char* Ipv4Kind(const uint8_t* v4) {
   return nullptr;
 }
 
-std::string Lower(std::string_view s) {
+std::string Lowercased(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
@@ -168,7 +168,7 @@ Result<AllowList> AllowList::Parse(const std::vector<std::string>& entries) {
       if (address) {
         list.ranges_.push_back({*address, address->family == AF_INET ? 32 : 128});
       } else {
-        list.hosts_.push_back(Lower(entry));
+        list.hosts_.push_back(Lowercased(entry));
       }
       continue;
     }
@@ -187,7 +187,7 @@ Result<AllowList> AllowList::Parse(const std::vector<std::string>& entries) {
 }
 
 bool AllowList::AllowsHost(std::string_view host) const {
-  std::string lower = Lower(host);
+  std::string lower = Lowercased(host);
   return std::find(hosts_.begin(), hosts_.end(), lower) != hosts_.end();
 }
 

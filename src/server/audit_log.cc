@@ -28,7 +28,7 @@ namespace {
 // seq is the rowid: appended in commit order and never deleted, so it only grows. The two
 // indexes serve the auditor's usual questions (one key's requests, one endpoint's) newest
 // first without a scan.
-constexpr char kSchema[] = R"sql(
+constexpr char kAuditSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS audit_log (
   seq INTEGER PRIMARY KEY,
   at INTEGER NOT NULL,
@@ -346,7 +346,7 @@ Result<std::unique_ptr<AuditLog>> OpenAuditLog(const std::string& path,
   writer_options.cache_size_kib = 8192;
   writer_options.busy_timeout_ms = options.busy_timeout_ms;
   WARDEN_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> writer, SqliteDb::Open(path, writer_options));
-  WARDEN_RETURN_IF_ERROR(writer->Exec(kSchema));
+  WARDEN_RETURN_IF_ERROR(writer->Exec(kAuditSchema));
   SqliteDbOptions reader_options;
   reader_options.query_only = true;
   reader_options.cache_size_kib = 8192;
@@ -375,7 +375,7 @@ Result<int64_t> MoveLegacyAuditLog(const std::string& legacy_path, const std::st
   options.create = true;
   options.cache_size_kib = 2048;
   WARDEN_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(audit_path, options));
-  WARDEN_RETURN_IF_ERROR(db->Exec(kSchema));
+  WARDEN_RETURN_IF_ERROR(db->Exec(kAuditSchema));
   {
     WARDEN_ASSIGN_OR_RETURN(Stmt attach, db->Query("ATTACH DATABASE ?1 AS legacy"));
     attach.BindText(1, legacy_path);

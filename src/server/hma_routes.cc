@@ -18,7 +18,7 @@ using nlohmann::json;
 
 constexpr int64_t kHmaDisabledForeverTs = 2147483647;  // what we answer for "disabled, no end"
 
-http::RouteOptions Blocking(int64_t max_body_bytes = 0) {
+http::RouteOptions BlockingRoute(int64_t max_body_bytes = 0) {
   http::RouteOptions options;
   options.blocking = true;
   options.max_body_bytes = max_body_bytes;
@@ -234,8 +234,8 @@ void AddHmaRoutes(ServiceContext& ctx) {
     call.detail = up.source;
     return JsonResponse({{"pdq", up.record->pdq.hash.ToHex()}});
   };
-  ctx.Add("GET", "/h/hash", Access::kHasher, AuditKind::kLookup, hash, Blocking());
-  ctx.Add("POST", "/h/hash", Access::kHasher, AuditKind::kLookup, hash, Blocking());
+  ctx.Add("GET", "/h/hash", Access::kHasher, AuditKind::kLookup, hash, BlockingRoute());
+  ctx.Add("POST", "/h/hash", Access::kHasher, AuditKind::kLookup, hash, BlockingRoute());
 
   // ---- matching ----
   // The hot path: a hash in the query string, answered on the event loop.
@@ -253,7 +253,7 @@ void AddHmaRoutes(ServiceContext& ctx) {
           BlockingWithUrl());
   ctx.Add("POST", "/m/lookup", Access::kMatcher, AuditKind::kLookup,
           [c](http::Request& request, CallContext& call) { return LookupUpload(*c, request, call); },
-          Blocking());
+          BlockingRoute());
   ctx.Add("GET", "/m/raw_lookup", Access::kMatcher, AuditKind::kLookup,
           [c](http::Request& request, CallContext& call) -> http::Response {
             Result<Signal> signal = SignalFromQuery(request);
@@ -340,7 +340,7 @@ void AddHmaRoutes(ServiceContext& ctx) {
             call.detail = fmt::format(R"({{"bank":"{}"}})", created->name);
             return JsonResponse(HmaBankJson(*created), 201);
           },
-          Blocking());
+          BlockingRoute());
   ctx.Add("GET", "/c/bank/{name}", Access::kMatcher, AuditKind::kLookup,
           [c](http::Request& request, CallContext&) -> http::Response {
             Result<Bank> bank = c->store->GetBank(request.PathParam("name"));
@@ -353,7 +353,7 @@ void AddHmaRoutes(ServiceContext& ctx) {
             std::optional<Bank> stored = c->UpdateBankFromRequest(request, call, BankFromHmaBody, &error);
             return stored ? JsonResponse(HmaBankJson(*stored)) : error;
           },
-          Blocking());
+          BlockingRoute());
   ctx.Add("DELETE", "/c/bank/{name}", Access::kCurator, AuditKind::kCuration,
           [c](http::Request& request, CallContext& call) -> http::Response {
             const std::string& name = request.PathParam("name");
@@ -365,7 +365,7 @@ void AddHmaRoutes(ServiceContext& ctx) {
             call.detail = fmt::format(R"({{"bank":"{}"}})", name);
             return JsonResponse({{"message", "Done"}});
           },
-          Blocking());
+          BlockingRoute());
   ctx.Add("POST", "/c/bank/{name}/content", Access::kCurator, AuditKind::kCuration,
           [c](http::Request& request, CallContext& call) -> http::Response {
             const std::string& name = request.PathParam("name");
@@ -385,7 +385,7 @@ void AddHmaRoutes(ServiceContext& ctx) {
             }
             return AddContent(*c, name, up.record->Signals(), metadata ? &*metadata : nullptr, call);
           },
-          Blocking());
+          BlockingRoute());
   ctx.Add("POST", "/c/bank/{name}/signal", Access::kCurator, AuditKind::kCuration,
           [c](http::Request& request, CallContext& call) -> http::Response {
             const std::string& name = request.PathParam("name");
@@ -403,7 +403,7 @@ void AddHmaRoutes(ServiceContext& ctx) {
             if (signals.empty()) return BadRequest("no signals given");
             return AddContent(*c, name, signals, nullptr, call);
           },
-          Blocking());
+          BlockingRoute());
   ctx.Add("GET", "/c/bank/{name}/content/{id}", Access::kCurator, AuditKind::kCuration,
           [c](http::Request& request, CallContext& call) -> http::Response {
             const std::string& name = request.PathParam("name");
@@ -448,7 +448,7 @@ void AddHmaRoutes(ServiceContext& ctx) {
             call.detail = fmt::format(R"({{"bank":"{}","item":{}}})", name, stored->id);
             return JsonResponse(HmaContentJson(*stored, *bank, false, now_ms));
           },
-          Blocking());
+          BlockingRoute());
   ctx.Add("DELETE", "/c/bank/{name}/content/{id}", Access::kCurator, AuditKind::kCuration,
           [c](http::Request& request, CallContext& call) -> http::Response {
             const std::string& name = request.PathParam("name");
@@ -465,7 +465,7 @@ void AddHmaRoutes(ServiceContext& ctx) {
             call.detail = fmt::format(R"({{"bank":"{}","item":{}}})", name, item->id);
             return JsonResponse({{"deleted", 1}});
           },
-          Blocking());
+          BlockingRoute());
 }
 
 }  // namespace warden
