@@ -39,9 +39,14 @@ inline constexpr int kLocalDescriptorBytes = 32;  // 256-bit binary descriptor
 // The encoded form of a registered (stored) image never exceeds this many bytes.
 inline constexpr size_t kLocalMaxStoredBytes = 4096;
 // Keypoints kept for a registered image, and extracted from a query (queries are not stored,
-// so they may carry more; more query keypoints raise recall at a small cost).
+// so they may carry more; more query keypoints raise recall at a small cost). A query's first
+// 500 keypoints are ordered as they always were; the rest are spread evenly over the picture
+// (docs/local-features.md), and the retrieval index votes with the first 700 only.
 inline constexpr int kLocalStoredKeypoints = 100;
-inline constexpr int kLocalQueryKeypoints = 500;
+inline constexpr int kLocalQueryKeypoints = 1000;
+// A query's first keypoints, in the order of version 1 (strongest corners, spread over a coarse
+// grid); the verifier pairs them as one group and the spread tail after them as another.
+inline constexpr int kLocalQueryHeadKeypoints = 500;
 
 struct LocalKeypoint {
   // Position in the pixel coordinates of the image as stored in its file (Image::source_width
@@ -109,7 +114,7 @@ struct LocalVerifyOptions {
 
 struct LocalMatch {
   int tentative = 0;  // descriptor pairs that passed the descriptor tests
-  int inliers = 0;    // pairs consistent with the estimated transform
+  int inliers = 0;    // reference keypoints paired consistently with the estimated transform
   // Fraction (0..1) of the query's area, on a coarse grid, that the inliers cover.
   double coverage = 0;
   // The decision score (higher = more shared content in the same geometry); 0 when nothing

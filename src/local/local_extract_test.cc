@@ -217,6 +217,32 @@ TEST(LocalExtractTest, SpreadsKeypointsOverTheImage) {
   EXPECT_GE(right, 30);
 }
 
+TEST(LocalExtractTest, QueryTailIsSpreadWhereTheHeadIsNot) {
+  // Strong texture on the left third, weak texture elsewhere, large enough for well over 1000
+  // candidates. Past the first 500 (ranked by strength after the two grid rounds) the order
+  // is round-robin over a finer grid: the weak two thirds get a far larger share of the tail
+  // than of the strength-ranked part of the head.
+  Image img = Synthetic(1280, 800, 11);
+  for (int y = 0; y < 800; ++y) {
+    for (int x = 427; x < 1280; ++x) {
+      uint8_t& p = img.pixels[y * 1280 + x];
+      p = static_cast<uint8_t>(100 + (p - 100) / 4);
+    }
+  }
+  const LocalFeatures f = Extract(img, kLocalQueryKeypoints);
+  ASSERT_EQ(f.keypoints.size(), static_cast<size_t>(kLocalQueryKeypoints));
+  auto right_share = [&](size_t from, size_t to) {
+    const auto n = std::count_if(f.keypoints.begin() + from, f.keypoints.begin() + to,
+                                 [](const LocalKeypoint& k) { return k.x >= 440; });
+    return static_cast<double>(n) / (to - from);
+  };
+  const double head = right_share(100, 500);
+  const double tail = right_share(500, 1000);
+  EXPECT_LT(head, 0.35);
+  EXPECT_GT(tail, 0.5);
+  EXPECT_GT(tail, head + 0.2);
+}
+
 TEST(LocalExtractTest, DeterministicAcrossRunsAndThreads) {
   const Image img = Synthetic(700, 450, 4);
   const LocalFeatures a = Extract(img, 300);
@@ -239,7 +265,8 @@ TEST(LocalExtractTest, PrefixConsistent) {
   const Image img = Synthetic(800, 600, 5);
   const LocalFeatures big = Extract(img, kLocalQueryKeypoints);
   ASSERT_EQ(big.keypoints.size(), static_cast<size_t>(kLocalQueryKeypoints));
-  for (int n : {1, 37, 70, kLocalStoredKeypoints, 250}) {
+  // Across the start of the spread tail (500) too.
+  for (int n : {1, 37, 70, kLocalStoredKeypoints, 250, 499, 500, 501, 777}) {
     const LocalFeatures small = Extract(img, n);
     ASSERT_EQ(small.keypoints.size(), static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
