@@ -189,6 +189,50 @@ TEST(LocalIndexTest, VotesEqualBruteForceWhenThePigeonholeHolds) {
   }
 }
 
+TEST(LocalIndexTest, OnlyTheQuerysFirstKeypointsVote) {
+  std::mt19937_64 rng(5);
+  auto index = NewLocalIndex();
+  const LocalFeatures a = RandomImage(rng);
+  const LocalFeatures b = RandomImage(rng);
+  ASSERT_TRUE(index->Add(1, a).ok());
+  ASSERT_TRUE(index->Add(2, b).ok());
+  // a's keypoints in the voting head (the last 40 of it), b's just past it.
+  LocalFeatures q = RandomImage(rng, kLocalIndexVoteKeypoints - 40);
+  q.keypoints.insert(q.keypoints.end(), a.keypoints.begin(), a.keypoints.begin() + 40);
+  ASSERT_EQ(q.keypoints.size(), static_cast<size_t>(kLocalIndexVoteKeypoints));
+  q.keypoints.insert(q.keypoints.end(), b.keypoints.begin(), b.keypoints.end());
+  const std::vector<LocalCandidate> top = index->Candidates(q, 10);
+  ASSERT_FALSE(top.empty());
+  EXPECT_EQ(top[0].id, 1u);
+  EXPECT_EQ(top[0].votes, 40);
+  for (const LocalCandidate& c : top) EXPECT_NE(c.id, 2u) << c.votes << " votes past the head";
+}
+
+TEST(LocalIndexTest, VotesAreWeightedByHowFewImagesADescriptorFinds) {
+  std::mt19937_64 rng(6);
+  auto index = NewLocalIndex();
+  const LocalFeatures common = RandomImage(rng, 15);  // in images 2..11
+  const LocalFeatures a = RandomImage(rng);           // image 1 only
+  ASSERT_TRUE(index->Add(1, a).ok());
+  for (uint64_t id = 2; id <= 11; ++id) {
+    LocalFeatures f = RandomImage(rng, kLocalStoredKeypoints - 15);
+    f.keypoints.insert(f.keypoints.end(), common.keypoints.begin(), common.keypoints.end());
+    ASSERT_TRUE(index->Add(id, f).ok());
+  }
+  LocalFeatures q = common;
+  q.keypoints.insert(q.keypoints.end(), a.keypoints.begin(), a.keypoints.begin() + 10);
+  const std::vector<LocalCandidate> top = index->Candidates(q, 3);
+  ASSERT_EQ(top.size(), 3u);
+  // 10 votes of weight 1 beat 15 votes shared by 10 images (weight 1.5 each image).
+  EXPECT_EQ(top[0].id, 1u);
+  EXPECT_EQ(top[0].votes, 10);
+  EXPECT_DOUBLE_EQ(top[0].weight, 10.0);
+  EXPECT_EQ(top[1].id, 2u);  // ties by id
+  EXPECT_EQ(top[1].votes, 15);
+  EXPECT_NEAR(top[1].weight, 1.5, 1e-5);
+  EXPECT_EQ(top[2].id, 3u);
+}
+
 TEST(LocalIndexTest, FindsTheSourceAmongThousands) {
   std::mt19937_64 rng(4);
   for (const LocalIndexOptions& options :
