@@ -2,7 +2,8 @@
 //
 // 1. Pairing (local_pairing.h): every reference keypoint's nearest query descriptor, kept when
 //    close (Hamming distance) and distinct (Lowe's ratio test); parameters in
-//    local_verify_params.h.
+//    local_verify_params.h. The query's first kLocalQueryHeadKeypoints and the rest are
+//    searched separately, so a reference keypoint may get one pair from each.
 // 2. RANSAC (Fischler and Bolles 1981) on a similarity transform, whose minimal sample is two
 //    pairs. A pair agrees with a hypothesis only if, besides landing within the tolerance, its
 //    keypoints' orientation difference equals the hypothesis' rotation and its keypoints'
@@ -24,8 +25,9 @@
 //    (measured on the corpus' distinct-photos pairs, docs/local-features.md). Counting cells,
 //    not inliers, makes the score measure how much of the registered picture reappears. A
 //    rotation or a resize resamples every patch and flips more bits, so the distance allowed
-//    grows with the transform's rotation and scale change (a different photo of an aligned
-//    face has neither). A pair with fewer than min_strong_inliers strong inliers scores 0:
+//    grows with the transform's rotation, scale change and anisotropy (an uneven resize warps
+//    every patch; a different photo of an aligned face has none of these to speak of). A pair
+//    with fewer than min_strong_inliers strong inliers (distinct reference keypoints) scores 0:
 //    at the eval's operating point the cells alone left the trap's best pairs (3-4 strong
 //    inliers, in 3 cells) at the threshold.
 #include <algorithm>
@@ -33,6 +35,7 @@
 #include <cstdint>
 #include <numbers>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "src/local/local_geometry.h"
@@ -213,8 +216,20 @@ LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatu
       query.height <= 0 || reference.width <= 0 || reference.height <= 0) {
     return m;
   }
-  const std::vector<DescriptorPair> pairs = PairDescriptors(
-      query.keypoints, reference.keypoints, {params.max_distance, params.max_ratio});
+  // The query's head and its spread tail are paired separately: the tail's many weak corners
+  // must not take a head keypoint's pair away (as the nearest, or as a close second that fails
+  // the ratio test), so every pair the head alone finds is still tried.
+  const std::span<const LocalKeypoint> all(query.keypoints);
+  const size_t head = std::min(all.size(), static_cast<size_t>(kLocalQueryHeadKeypoints));
+  const PairingOptions pairing{params.max_distance, params.max_ratio};
+  std::vector<DescriptorPair> pairs =
+      PairDescriptors(all.first(head), reference.keypoints, pairing);
+  if (all.size() > head) {
+    for (DescriptorPair p : PairDescriptors(all.subspan(head), reference.keypoints, pairing)) {
+      p.query += static_cast<int>(head);
+      pairs.push_back(p);
+    }
+  }
   m.tentative = static_cast<int>(pairs.size());
   if (m.tentative < std::max(2, params.min_inliers)) return m;
 
@@ -311,10 +326,16 @@ LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatu
       params.strong_distance +
       params.strong_distance_turn * std::min(1.0, turn_deg / params.strong_full_turn_deg) +
       params.strong_distance_scale *
-          std::min(1.0, log_scale / std::log(std::max(1.0001, params.strong_full_scale)));
+          std::min(1.0, log_scale / std::log(std::max(1.0001, params.strong_full_scale))) +
+      params.strong_distance_aniso *
+          std::min(1.0, std::log(shape.max_scale / std::max(1e-9, shape.min_scale)) /
+                            std::log(std::max(1.0001, params.strong_full_aniso)));
   const double strong_residual2 =
       params.strong_residual * params.strong_residual * best->tolerance2;
   std::vector<uint8_t> score_cells(params.score_grid * params.score_grid);
+  // A reference keypoint may be paired twice (head and tail): it counts once.
+  std::vector<uint8_t> counted(reference.keypoints.size(), 0), strong_ref(counted.size(), 0);
+  int distinct = 0;
   bool coverage_cells[kCoverageGrid][kCoverageGrid] = {};
   int score = 0, covered = 0, strong = 0;
   LocalBox box{1e30f, 1e30f, -1e30f, -1e30f};
@@ -324,8 +345,11 @@ LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatu
     double px, py;
     ApplyTransform(best->transform, p.rx, p.ry, &px, &py);
     const double residual2 = (px - p.qx) * (px - p.qx) + (py - p.qy) * (py - p.qy);
+    distinct += counted[cs[k].reference] ? 0 : 1;
+    counted[cs[k].reference] = 1;
     if (cs[k].distance <= strong_distance && residual2 <= strong_residual2) {
-      ++strong;
+      strong += strong_ref[cs[k].reference] ? 0 : 1;
+      strong_ref[cs[k].reference] = 1;
       uint8_t& s = score_cells[Cell(p.ry, reference.height, params.score_grid) * params.score_grid +
                                Cell(p.rx, reference.width, params.score_grid)];
       score += s ? 0 : 1;
@@ -345,6 +369,7 @@ LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatu
                           static_cast<float>(p.qy), static_cast<float>(std::sqrt(residual2))});
     }
   }
+  m.inliers = distinct;
   m.score = strong >= params.min_strong_inliers ? score : 0;
   m.coverage = static_cast<double>(covered) / (kCoverageGrid * kCoverageGrid);
   m.query_box = box;

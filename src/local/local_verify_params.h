@@ -44,9 +44,11 @@ struct LocalVerifyParams {
   // Decision: fewer inliers than this score 0; the score counts the cells of a
   // score_grid x score_grid grid over the reference that hold a STRONG inlier: one whose
   // descriptors differ by at most strong_distance bits, plus up to strong_distance_turn bits
-  // as the transform's rotation grows to strong_full_turn_deg and up to strong_distance_scale
-  // bits as its scale departs from 1 up to a factor strong_full_scale (resampling flips
-  // descriptor bits), and which lands within strong_residual times the position tolerance.
+  // as the transform's rotation grows to strong_full_turn_deg, up to strong_distance_scale
+  // bits as its scale departs from 1 up to a factor strong_full_scale and up to
+  // strong_distance_aniso bits as the ratio of its two axis scales grows to strong_full_aniso
+  // (resampling, and an uneven resize more so, flips descriptor bits), and which lands within
+  // strong_residual times the position tolerance.
   int min_inliers = 4;
   int score_grid = 12;
   int strong_distance = 16;
@@ -54,6 +56,8 @@ struct LocalVerifyParams {
   double strong_full_turn_deg = 5;
   int strong_distance_scale = 8;
   double strong_full_scale = 2;
+  int strong_distance_aniso = 4;
+  double strong_full_aniso = 1.25;
   double strong_residual = 0.5;
   // ... and a pair with fewer strong inliers than this scores 0 (two different photos of one
   // aligned face reach 4 in the corpus' 271 distinct-photos pairs).

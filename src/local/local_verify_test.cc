@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "src/local/local_verify_params.h"
 #include "warden/local_features.h"
 
 namespace warden {
@@ -232,6 +233,67 @@ TEST(LocalVerifyTest, TurnedOrResizedCopiesAllowMoreDescriptorBits) {
   EXPECT_EQ(straight.score, 0);
   EXPECT_GE(turned.inliers, 90);
   EXPECT_GE(turned.score, 40);
+}
+
+TEST(LocalVerifyTest, AnUnevenResizeAllowsMoreDescriptorBits) {
+  // Width to 0.8, height kept: the affine fit finds axis scales 0.8 and 1; 19 flipped bits
+  // are over the allowance of an even copy at that mean scale (16 + 1.3) and within the one
+  // that also follows the anisotropy (+ 4 at a ratio of 1.25).
+  std::mt19937 rng(23);
+  const LocalFeatures reference = MakeReference(rng, kLocalStoredKeypoints, 900, 700);
+  auto copy = [&](double sx) {
+    LocalFeatures q{static_cast<int>(900 * sx), 700, {}};
+    for (const LocalKeypoint& r : reference.keypoints) {
+      LocalKeypoint k = r;
+      k.x = static_cast<float>(r.x * sx);
+      k.scale = static_cast<float>(r.scale * std::sqrt(sx));
+      for (int b = 0; b < 19; ++b) k.descriptor[b] ^= 0x02;  // 19 distinct bits
+      q.keypoints.push_back(k);
+    }
+    return q;
+  };
+  const LocalMatch even = VerifyLocalMatch(copy(1.0), reference, {});
+  EXPECT_GE(even.inliers, 90);
+  EXPECT_EQ(even.score, 0);
+  const LocalMatch uneven = VerifyLocalMatch(copy(0.8), reference, {});
+  EXPECT_GE(uneven.inliers, 90);
+  EXPECT_NEAR(uneven.transform[0], 0.8, 0.01);
+  EXPECT_NEAR(uneven.transform[4], 1.0, 0.01);
+  EXPECT_GE(uneven.score, 40);
+  LocalVerifyParams no_allowance;
+  no_allowance.strong_distance_aniso = 0;
+  EXPECT_EQ(VerifyLocalMatchWith(copy(0.8), reference, {}, no_allowance).score, 0);
+}
+
+TEST(LocalVerifyTest, TheQuerysTailCannotTakeItsHeadsPairs) {
+  // The head (first kLocalQueryHeadKeypoints) holds 30 copies of reference keypoints, 10 bits
+  // off; the tail holds, for each, a decoy 12 bits off at a random place. Paired together the
+  // decoys would fail every copy's ratio test (10 < 0.8 * 12 does not hold); the head is paired
+  // on its own, so the copies still match. Without a tail the answer is the same.
+  std::mt19937 rng(29);
+  const LocalFeatures reference = MakeReference(rng, kLocalStoredKeypoints, 1000, 700);
+  LocalFeatures head = MakeReference(rng, kLocalQueryHeadKeypoints - 30, 1000, 700);
+  LocalFeatures tail = MakeReference(rng, 100, 1000, 700);
+  for (int i = 0; i < 30; ++i) {
+    LocalKeypoint copy = reference.keypoints[i * 3];
+    for (int b = 0; b < 10; ++b) copy.descriptor[b] ^= 0x04;
+    head.keypoints.push_back(copy);
+    LocalKeypoint decoy = copy;
+    decoy.x = tail.keypoints[i].x;
+    decoy.y = tail.keypoints[i].y;
+    for (int b = 10; b < 12; ++b) decoy.descriptor[b] ^= 0x04;
+    tail.keypoints[i] = decoy;
+  }
+  const LocalMatch alone = VerifyLocalMatch(head, reference, {});
+  LocalFeatures query = head;
+  query.keypoints.insert(query.keypoints.end(), tail.keypoints.begin(), tail.keypoints.end());
+  ASSERT_GT(query.keypoints.size(), static_cast<size_t>(kLocalQueryHeadKeypoints));
+  const LocalMatch both = VerifyLocalMatch(query, reference, {});
+  EXPECT_GE(alone.inliers, 30);
+  EXPECT_TRUE(alone.matched);
+  EXPECT_EQ(both.inliers, alone.inliers);
+  EXPECT_EQ(both.score, alone.score);
+  EXPECT_TRUE(both.matched);
 }
 
 TEST(LocalVerifyTest, Deterministic) {
