@@ -140,7 +140,8 @@ class LocalSignal : public Signal {
   std::string_view description() const override {
     return "local features (warden-local v1): cells of a 12x12 grid over the reference holding "
            "a strong inlier of one geometry (near-equal descriptors, near-exact position); "
-           "query 500 keypoints, reference its first 100 as stored; index top 32";
+           "query 1000 keypoints (its first 700 vote in the index), reference its first 100 as "
+           "stored; index top 32 by IDF-weighted votes";
   }
   ScoreDirection direction() const override { return ScoreDirection::kSimilarity; }
   std::optional<StandardPoint> standard_point() const override { return LocalStandardPoint(); }
