@@ -19,6 +19,7 @@
 
 #include "tests/integration/serve_fixture.h"
 #include "warden/image.h"
+#include "warden/local_features.h"
 
 namespace warden::serve_test {
 namespace {
@@ -225,7 +226,9 @@ TEST_F(ServeLocalTest, TheOriginalMatchesByPdqWithLocalEvidence) {
   ASSERT_FALSE(m.is_null());
   EXPECT_EQ(m.value("signal_type", ""), "pdq");
   EXPECT_EQ(m.value("distance", -1), 0);
-  EXPECT_EQ(answer["hash"]["local"].value("keypoints", 0), 500) << answer["hash"].dump();
+  // A query extraction: kLocalQueryKeypoints (the photo has far more corners than that).
+  EXPECT_EQ(answer["hash"]["local"].value("keypoints", 0), kLocalQueryKeypoints)
+      << answer["hash"].dump();
 }
 
 TEST_F(ServeLocalTest, ACropOfSeventyPercentMatchesLocally) {
