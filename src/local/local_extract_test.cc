@@ -200,16 +200,21 @@ TEST(LocalExtractTest, KeypointsLieInsideTheImageWithValidFields) {
   EXPECT_GT(coarse, 10) << "the pyramid's coarser levels contribute keypoints";
 }
 
+// Quarters the contrast (around grey 100) of every pixel at x >= x0: weak texture there.
+void WeakenRightOf(Image* img, int x0) {
+  for (int y = 0; y < img->height; ++y) {
+    for (int x = x0; x < img->width; ++x) {
+      uint8_t& p = img->pixels[static_cast<size_t>(y) * img->width + x];
+      p = static_cast<uint8_t>(100 + (p - 100) / 4);
+    }
+  }
+}
+
 TEST(LocalExtractTest, SpreadsKeypointsOverTheImage) {
   // Strong texture on the left third only, weak texture elsewhere: the first 100 must still
   // include keypoints outside the strong third.
   Image img = Synthetic(600, 400, 3);
-  for (int y = 0; y < 400; ++y) {
-    for (int x = 200; x < 600; ++x) {
-      uint8_t& p = img.pixels[y * 600 + x];
-      p = static_cast<uint8_t>(100 + (p - 100) / 4);
-    }
-  }
+  WeakenRightOf(&img, 200);
   const LocalFeatures f = Extract(img, 100);
   ASSERT_EQ(f.keypoints.size(), 100u);
   const auto right = std::count_if(f.keypoints.begin(), f.keypoints.end(),
@@ -223,12 +228,7 @@ TEST(LocalExtractTest, QueryTailIsSpreadWhereTheHeadIsNot) {
   // is round-robin over a finer grid: the weak two thirds get a far larger share of the tail
   // than of the strength-ranked part of the head.
   Image img = Synthetic(1280, 800, 11);
-  for (int y = 0; y < 800; ++y) {
-    for (int x = 427; x < 1280; ++x) {
-      uint8_t& p = img.pixels[y * 1280 + x];
-      p = static_cast<uint8_t>(100 + (p - 100) / 4);
-    }
-  }
+  WeakenRightOf(&img, 427);
   const LocalFeatures f = Extract(img, kLocalQueryKeypoints);
   ASSERT_EQ(f.keypoints.size(), static_cast<size_t>(kLocalQueryKeypoints));
   auto right_share = [&](size_t from, size_t to) {
