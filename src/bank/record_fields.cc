@@ -5,22 +5,13 @@
 #include <charconv>
 #include <limits>
 
+#include "src/base/ascii.h"
 #include "warden/pdq.h"
 
 namespace warden {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
-  }
-  return true;
-}
 
 // Days since 1970-01-01 of a proleptic Gregorian date: shift the year to start in March so the
 // leap day is the last day of the year, then count 400-year eras of 146097 days.
@@ -119,10 +110,10 @@ Result<bool> ParseBool(std::string_view text) {
   text = TrimBlanks(text);
   if (text.empty()) return false;
   for (const char* t : {"true", "1", "yes"}) {
-    if (EqualsIgnoreCase(text, t)) return true;
+    if (AsciiEqualsIgnoreCase(text, t)) return true;
   }
   for (const char* f : {"false", "0", "no"}) {
-    if (EqualsIgnoreCase(text, f)) return false;
+    if (AsciiEqualsIgnoreCase(text, f)) return false;
   }
   return Status::InvalidArgument(
       fmt::format("\"{}\" is not a boolean (true/false)", ShownForReason(text)));

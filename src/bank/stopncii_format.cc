@@ -15,22 +15,12 @@
 #include "src/bank/format_registry.h"
 #include "src/bank/item_json.h"
 #include "src/bank/record_fields.h"
+#include "src/base/ascii.h"
 
 namespace warden {
 namespace {
 
 using nlohmann::json;
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
 
 Result<std::string> RequiredString(const json& j, const char* key) {
   auto it = j.find(key);
@@ -63,18 +53,18 @@ Status RecordFromJson(const json& j, ParsedRecord* out) {
     return Status::InvalidArgument("field \"lastModtimestamp\" must be an integer or a string");
   }
   SignalType type;
-  if (EqualsIgnoreCase(type_name, "ImagePDQ")) {
+  if (AsciiEqualsIgnoreCase(type_name, "ImagePDQ")) {
     type = SignalType::kPdq;
-  } else if (EqualsIgnoreCase(type_name, "ImageMD5")) {
+  } else if (AsciiEqualsIgnoreCase(type_name, "ImageMD5")) {
     type = SignalType::kMd5;
   } else {
     return Status::InvalidArgument(
         fmt::format("unsupported StopNCII signalType \"{}\" (Warden imports ImagePDQ and ImageMD5)",
                     ShownForReason(type_name)));
   }
-  if (EqualsIgnoreCase(status, "Received") || EqualsIgnoreCase(status, "Active")) {
+  if (AsciiEqualsIgnoreCase(status, "Received") || AsciiEqualsIgnoreCase(status, "Active")) {
     out->action = RecordAction::kUpsert;
-  } else if (EqualsIgnoreCase(status, "Withdrawn") || EqualsIgnoreCase(status, "Deleted")) {
+  } else if (AsciiEqualsIgnoreCase(status, "Withdrawn") || AsciiEqualsIgnoreCase(status, "Deleted")) {
     out->action = RecordAction::kRemove;
   } else {
     return Status::InvalidArgument(

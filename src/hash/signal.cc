@@ -6,6 +6,7 @@
 #include <array>
 #include <vector>
 
+#include "src/base/ascii.h"
 #include "src/base/hex.h"
 #include "warden/local_features.h"
 
@@ -13,8 +14,6 @@ namespace warden {
 namespace {
 
 bool IsHexDigit(char c) { return HexDigitValue(c) >= 0; }
-
-char ToLowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // A printable rendering of one character for error messages: control bytes and non-ASCII
 // bytes from user input are shown as \xNN so they never corrupt a terminal or a log line.
@@ -42,7 +41,7 @@ Result<Signal> MakeLocal(std::string_view value, int quality) {
       return Status::InvalidArgument(fmt::format(
           "local signal has a non-hex character {} at position {}", Printable(value[i]), i));
     }
-    s.value[i] = ToLowerAscii(value[i]);
+    s.value[i] = AsciiLower(value[i]);
     if (i % 2 == 1) {
       bytes[i / 2] =
           static_cast<uint8_t>(HexDigitValue(value[i - 1]) * 16 + HexDigitValue(value[i]));
@@ -98,7 +97,7 @@ int SignalHexLength(SignalType type) {
 Result<SignalType> ParseSignalType(std::string_view name) {
   std::string lower;
   lower.reserve(name.size());
-  for (char c : name) lower.push_back(ToLowerAscii(c));
+  for (char c : name) lower.push_back(AsciiLower(c));
   for (SignalType t : {SignalType::kPdq, SignalType::kMd5, SignalType::kSha1, SignalType::kSha256,
                        SignalType::kLocal}) {
     if (lower == SignalTypeName(t)) return t;
@@ -128,7 +127,7 @@ Result<Signal> Signal::Make(SignalType type, std::string_view value, int quality
           fmt::format("{} hash has a non-hex character {} at position {}", SignalTypeName(type),
                       Printable(value[i]), i));
     }
-    s.value[i] = ToLowerAscii(value[i]);
+    s.value[i] = AsciiLower(value[i]);
   }
   if (quality < -1 || quality > 100) {
     return Status::InvalidArgument(fmt::format(

@@ -6,6 +6,8 @@
 
 #include <fmt/core.h>
 
+#include "src/base/ascii.h"
+
 namespace warden::http {
 namespace {
 
@@ -18,12 +20,6 @@ std::string_view TrimOws(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // Message text from the server, shortened and with non-printable bytes replaced, so that an
@@ -135,7 +131,7 @@ Result<FetchResponseHead> FetchResponseReader::ReadHead() {
       if (line[0] == ' ' || line[0] == '\t' || colon == std::string::npos || colon == 0) {
         return Status::Unavailable(fmt::format("malformed header line '{}'", Printable(line)));
       }
-      std::string name = Lower(std::string_view(line).substr(0, colon));
+      std::string name = AsciiLowered(std::string_view(line).substr(0, colon));
       std::string_view value = TrimOws(std::string_view(line).substr(colon + 1));
       if (name == "content-length") {
         int64_t length = 0;
@@ -148,7 +144,7 @@ Result<FetchResponseHead> FetchResponseReader::ReadHead() {
         head.content_length = length;
       } else if (name == "transfer-encoding") {
         if (has_transfer_encoding) transfer_encoding += ',';
-        transfer_encoding += Lower(value);
+        transfer_encoding += AsciiLowered(value);
         has_transfer_encoding = true;
       } else if (name == "location") {
         head.location = std::string(value);

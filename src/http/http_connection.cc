@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "src/base/ascii.h"
 #include "src/http/http_connection.h"
 #include "src/http/http_event_loop.h"
 
@@ -25,17 +26,6 @@ constexpr size_t kMaxPendingOutput = 1 << 20;
 constexpr int64_t kLingerNs = 2'000'000'000;
 constexpr size_t kMaxLingerBytes = 1 << 20;
 constexpr size_t kMaxSpareRequests = 4;
-
-bool TokenEqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 void AppendUint(std::string& out, uint64_t v) {
   char buf[24];
@@ -245,7 +235,7 @@ void EventLoop::Finish(Connection* c, std::unique_ptr<Request> request, Response
                     !server_->stopping.load(std::memory_order_relaxed);
   if (keep_alive) {
     auto wanted = response.headers.Get("connection");
-    if (wanted && TokenEqualsIgnoreCase(*wanted, "close")) keep_alive = false;
+    if (wanted && AsciiEqualsIgnoreCase(*wanted, "close")) keep_alive = false;
   }
   if (!keep_alive) c->close_after_write = true;
   const size_t before = c->out.size();

@@ -2,24 +2,10 @@
 
 #include <cstdio>
 
+#include "src/base/ascii.h"
+
 namespace warden::http {
 namespace {
-
-char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
-  }
-  return true;
-}
-
-std::string LowerCopy(std::string_view in) {
-  std::string out(in);
-  for (char& c : out) c = LowerAscii(c);
-  return out;
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -66,13 +52,13 @@ void AppendJsonString(std::string& out, std::string_view s) {
 }  // namespace
 
 void Headers::Add(std::string_view name, std::string_view value) {
-  fields_.emplace_back(LowerCopy(name), std::string(value));
+  fields_.emplace_back(AsciiLowered(name), std::string(value));
 }
 
 void Headers::Set(std::string_view name, std::string_view value) {
   size_t out = 0;
   for (size_t i = 0; i < fields_.size(); ++i) {
-    if (EqualsIgnoreCase(fields_[i].first, name)) continue;
+    if (AsciiEqualsIgnoreCase(fields_[i].first, name)) continue;
     if (out != i) fields_[out] = std::move(fields_[i]);
     ++out;
   }
@@ -82,7 +68,7 @@ void Headers::Set(std::string_view name, std::string_view value) {
 
 std::optional<std::string_view> Headers::Get(std::string_view name) const {
   for (const auto& [field, value] : fields_) {
-    if (EqualsIgnoreCase(field, name)) return std::string_view(value);
+    if (AsciiEqualsIgnoreCase(field, name)) return std::string_view(value);
   }
   return std::nullopt;
 }

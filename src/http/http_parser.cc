@@ -4,6 +4,7 @@
 #include <limits>
 #include <string_view>
 
+#include "src/base/ascii.h"
 #include "warden/status.h"
 
 namespace warden::http {
@@ -40,16 +41,6 @@ bool IsTokenChar(unsigned char c) {
     default:
       return false;
   }
-}
-
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool AsciiEqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
 }
 
 std::string_view TrimOws(std::string_view s) {

@@ -2,19 +2,13 @@
 
 #include <utility>
 
+#include "src/base/ascii.h"
+
 namespace warden::http {
 namespace {
 
 // A part's header block over this size is refused: part headers are a few short lines.
 constexpr size_t kMaxPartHeaderBytes = 8 << 10;
-
-char LowerChar(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string ToLowerString(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = LowerChar(c);
-  return out;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -29,13 +23,13 @@ using Params = std::vector<std::pair<std::string, std::string>>;
 // Returns false on an unterminated quoted string.
 bool SplitParams(std::string_view value, std::string* first, Params* params) {
   size_t i = value.find(';');
-  *first = ToLowerString(Trim(value.substr(0, i)));
+  *first = AsciiLowered(Trim(value.substr(0, i)));
   while (i != std::string_view::npos && i < value.size()) {
     ++i;  // past ';'
     while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
     const size_t name_start = i;
     while (i < value.size() && value[i] != '=' && value[i] != ';') ++i;
-    std::string name = ToLowerString(Trim(value.substr(name_start, i - name_start)));
+    std::string name = AsciiLowered(Trim(value.substr(name_start, i - name_start)));
     std::string param_value;
     if (i < value.size() && value[i] == '=') {
       ++i;
@@ -157,7 +151,7 @@ Result<std::vector<FormPart>> ParseMultipart(std::string_view body, std::string_
       if (colon == std::string_view::npos) {
         return Bad("part " + std::to_string(number) + " has a header line without a colon");
       }
-      const std::string name = ToLowerString(Trim(line.substr(0, colon)));
+      const std::string name = AsciiLowered(Trim(line.substr(0, colon)));
       const std::string_view value = Trim(line.substr(colon + 1));
       if (name == "content-disposition") {
         std::string disposition;

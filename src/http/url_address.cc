@@ -4,12 +4,12 @@
 #include <netinet/in.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cstring>
 
 #include <fmt/core.h>
 
+#include "src/base/ascii.h"
 #include "src/http/url_fetcher.h"
 
 namespace warden::http {
@@ -74,12 +74,6 @@ const char* Ipv4Kind(const uint8_t* v4) {
     if (PrefixMatches(v4, r.base.data(), r.prefix_bits)) return r.kind;
   }
   return nullptr;
-}
-
-std::string Lowercased(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
@@ -168,7 +162,7 @@ Result<AllowList> AllowList::Parse(const std::vector<std::string>& entries) {
       if (address) {
         list.ranges_.push_back({*address, address->family == AF_INET ? 32 : 128});
       } else {
-        list.hosts_.push_back(Lowercased(entry));
+        list.hosts_.push_back(AsciiLowered(entry));
       }
       continue;
     }
@@ -187,7 +181,7 @@ Result<AllowList> AllowList::Parse(const std::vector<std::string>& entries) {
 }
 
 bool AllowList::AllowsHost(std::string_view host) const {
-  std::string lower = Lowercased(host);
+  std::string lower = AsciiLowered(host);
   return std::find(hosts_.begin(), hosts_.end(), lower) != hosts_.end();
 }
 

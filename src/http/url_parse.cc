@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 
+#include "src/base/ascii.h"
 #include "src/http/url_address.h"
 
 namespace warden::http {
@@ -15,12 +16,6 @@ namespace {
 
 constexpr size_t kMaxUrlLength = 8192;
 constexpr size_t kMaxHostLength = 253;  // RFC 1035: 255 octets on the wire, 253 as text
-
-std::string LowerCopy(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool IsSchemeChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
@@ -102,7 +97,7 @@ Result<ParsedUrl> ParseHttpUrl(std::string_view url) {
     return Status::InvalidArgument(
         fmt::format("URL {} has no scheme (expected http:// or https://)", UrlForMessage(url)));
   }
-  out.scheme = LowerCopy(scheme);
+  out.scheme = AsciiLowered(scheme);
   if (out.scheme != "http" && out.scheme != "https") {
     return Status::InvalidArgument(fmt::format("scheme '{}' is not allowed", out.scheme));
   }
@@ -166,7 +161,7 @@ Result<ParsedUrl> ParseHttpUrl(std::string_view url) {
     }
   }
   if (host.empty()) return Status::InvalidArgument("URL has an empty host");
-  out.host = LowerCopy(host);
+  out.host = AsciiLowered(host);
 
   out.port = out.scheme == "https" ? 443 : 80;
   if (has_port && !port_text.empty()) {
