@@ -63,6 +63,16 @@ struct LocalVerifyParams {
   // aligned face reach 5 in the corpus' 271 distinct-photos pairs with 1000-keypoint queries,
   // 4 with 500).
   int min_strong_inliers = 6;
+  // EXACT inliers (descriptors within exact_distance bits, no allowance, landing within
+  // exact_residual times the position tolerance) are the registered pixels themselves,
+  // untouched: the part a regenerated region or an overlay left alone, re-encoded. Every exact
+  // inlier after the first counts exact_bonus more towards min_strong_inliers (2 exact: 4
+  // strong are enough; 3: any). Two different photos of one face give at most one exact
+  // inlier, also through the eval's transforms, so the trap still needs 6 strong ones
+  // (docs/local-features.md, "Exact inliers").
+  int exact_distance = 8;
+  double exact_residual = 0.25;
+  int exact_bonus = 2;
 };
 
 // VerifyLocalMatch with explicit parameters. REQUIRES: every field in a sensible range

@@ -3,6 +3,7 @@
 #include <numbers>
 #include <ostream>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -294,6 +295,70 @@ TEST(LocalVerifyTest, TheQuerysTailCannotTakeItsHeadsPairs) {
   EXPECT_EQ(both.inliers, alone.inliers);
   EXPECT_EQ(both.score, alone.score);
   EXPECT_TRUE(both.matched);
+}
+
+// A query holding copies of reference keypoints at their exact positions: `exact` of them
+// with 4 descriptor bits flipped (exact inliers), `strong` with 12 (strong, not exact) and
+// `weak` with 24 (inliers, not strong), among 200 unrelated keypoints.
+LocalFeatures CopiesWithFlippedBits(std::mt19937& rng, const LocalFeatures& reference, int exact,
+                                    int strong, int weak) {
+  LocalFeatures q = MakeReference(rng, 200, reference.width, reference.height);
+  int next = 0;
+  const std::pair<int, int> groups[] = {{exact, 4}, {strong, 12}, {weak, 24}};
+  for (const auto& [count, bits] : groups) {
+    for (int i = 0; i < count; ++i, next += 7) {
+      LocalKeypoint copy = reference.keypoints[next % reference.keypoints.size()];
+      for (int b = 0; b < bits; ++b) copy.descriptor[b] ^= 0x10;  // `bits` distinct bits
+      q.keypoints.push_back(copy);
+    }
+  }
+  std::shuffle(q.keypoints.begin(), q.keypoints.end(), rng);
+  return q;
+}
+
+TEST(LocalVerifyTest, ExactInliersLowerTheStrongMinimum) {
+  // Five strong inliers are one short of min_strong_inliers (6); exact ones (descriptors within
+  // 8 bits, positions within a quarter of the tolerance: the registered pixels untouched, as
+  // outside a regenerated region) each count two more after the first.
+  std::mt19937 rng(37);
+  const LocalFeatures reference = MakeReference(rng, kLocalStoredKeypoints, 1000, 700);
+  const LocalMatch one_exact =
+      VerifyLocalMatch(CopiesWithFlippedBits(rng, reference, 1, 4, 6), reference, {});
+  EXPECT_EQ(one_exact.inliers, 11);
+  EXPECT_EQ(one_exact.score, 0);
+  const LocalMatch two_exact =
+      VerifyLocalMatch(CopiesWithFlippedBits(rng, reference, 2, 2, 6), reference, {});
+  EXPECT_EQ(two_exact.inliers, 10);
+  EXPECT_GE(two_exact.score, 3);
+  EXPECT_TRUE(two_exact.matched);
+  const LocalMatch three_exact =
+      VerifyLocalMatch(CopiesWithFlippedBits(rng, reference, 3, 0, 6), reference, {});
+  EXPECT_EQ(three_exact.inliers, 9);
+  EXPECT_GE(three_exact.score, 2);
+  EXPECT_TRUE(three_exact.matched);
+  // Without the bonus (the rule before exact inliers) neither matches.
+  LocalVerifyParams no_bonus;
+  no_bonus.exact_bonus = 0;
+  EXPECT_EQ(
+      VerifyLocalMatchWith(CopiesWithFlippedBits(rng, reference, 2, 2, 6), reference, {}, no_bonus)
+          .score,
+      0);
+  EXPECT_EQ(
+      VerifyLocalMatchWith(CopiesWithFlippedBits(rng, reference, 3, 0, 6), reference, {}, no_bonus)
+          .score,
+      0);
+  // Copies 7 px off (the tolerance is 16 px at 1000 px; the fit, anchored by 12 unmoved
+  // copies, leaves them ~5.6 px off: over a quarter, within half) are strong but not exact:
+  // three of them, with identical descriptors, are three strong inliers only.
+  LocalFeatures shifted = CopiesWithFlippedBits(rng, reference, 0, 0, 12);
+  for (int i = 0; i < 3; ++i) {
+    LocalKeypoint copy = reference.keypoints[3 + 7 * i];
+    copy.x += 7.0f;
+    shifted.keypoints.push_back(copy);
+  }
+  const LocalMatch near = VerifyLocalMatch(shifted, reference, {});
+  EXPECT_EQ(near.inliers, 15);
+  EXPECT_EQ(near.score, 0);
 }
 
 TEST(LocalVerifyTest, Deterministic) {
