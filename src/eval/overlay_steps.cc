@@ -197,6 +197,7 @@ Step CollageStep() {
       other = scaled(cv::Rect((scaled.cols - in.cols) / 2, (scaled.rows - in.rows) / 2, in.cols,
                               in.rows))
                   .clone();
+      s.used_donor = true;
     } else {
       other = cv::Mat(in.size(), CV_8UC3, cv::Scalar::all(128));
     }

@@ -255,6 +255,10 @@ Step RegenerationStep(RegenFill fill, double area_fraction) {
     s.mask = BodyRegionMask(in.size(), face, area_fraction);
     s.mask_fraction = area_fraction;
     SetPixels(s, FillRegion(in, s.mask, chosen, ctx.donor, seed));
+    // The texture fill takes the donor's pixels (colour-matched) when there is one.
+    if (chosen == RegenFill::kTexture && ctx.donor != nullptr && !ctx.donor->empty()) {
+      s.used_donor = true;
+    }
     return Status::Ok();
   };
 }

@@ -72,6 +72,9 @@ TEST(RegenerationTest, FillsChangeOnlyTheMask) {
     ASSERT_TRUE(q.ok()) << q.status().ToString();
     EXPECT_NEAR(Area(q->mask), 0.4, 0.02);
     EXPECT_DOUBLE_EQ(q->mask_fraction, 0.4);
+    // Only the texture fill shows the donor's pixels (the runner then leaves the query and
+    // the donor's reference out of the negatives).
+    EXPECT_EQ(q->used_donor, std::string(name) == "regen_texture_40");
     auto out = DecodeToBgr(q->bytes);
     ASSERT_TRUE(out.ok());
     cv::Mat diff, grey, inside, outside;
@@ -90,6 +93,14 @@ TEST(RegenerationTest, FillsChangeOnlyTheMask) {
 }
 
 TEST(RegenerationTest, TextureWithoutDonorUsesThePictureItself) {
+  for (const TransformSpec& t : AllTransforms()) {
+    if (t.name != "regen_texture_40") continue;
+    TransformContext ctx;
+    ctx.seed = 5;
+    auto q = ApplyTransform(t, MakeTestPhoto(200, 150, 4), ctx);
+    ASSERT_TRUE(q.ok()) << q.status().ToString();
+    EXPECT_FALSE(q->used_donor);
+  }
   const cv::Mat src = MakeTestPhoto(200, 150, 4);
   const cv::Mat mask = BodyRegionMask(src.size(), std::nullopt, 0.4);
   const cv::Mat out = FillRegion(src, mask, RegenFill::kTexture, nullptr, 3);

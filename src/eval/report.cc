@@ -210,7 +210,10 @@ Status WriteReports(const EvalResults& r, const std::string& out_dir) {
     md << "- Negatives: each query against every reference except its source: "
        << pooled[0].negatives.total() << " pairs per signal; " << r.excluded_pairs
        << " reference pairs named related-content or derived, or in one near-duplicate group, "
-          "are left out.\n";
+          "are left out, and so are "
+       << r.donor_pairs
+       << " (query, reference) pairs where the query shows that reference's pixels (a collage "
+          "or texture-filled regeneration with it as the donor).\n";
   }
   md << "- Faces: " << (r.face_detector ? "Haar cascade (opencv-data)" : "no cascade installed")
      << " found a face in " << r.faces_found << " of " << r.sources

@@ -265,6 +265,7 @@ Result<EvalResults> RunEval(const EvalOptions& options, std::FILE* err) {
   std::vector<Accumulator> accs;
   for (int w = 0; w < options.jobs; ++w) accs.push_back(make_acc());
   std::atomic<size_t> faces{0};
+  std::atomic<size_t> donor_pairs{0};
   Progress progress(err, sources.size() * n_tr, options.progress);
 
   ParallelFor(sources.size(), options.jobs, [&](size_t q, int worker) {
@@ -304,10 +305,14 @@ Result<EvalResults> RunEval(const EvalOptions& options, std::FILE* err) {
       const TransformSpec& spec = *transforms[t];
       ctx.seed = HashString(source_seed, spec.name);
       ctx.donor = nullptr;
+      size_t donor_ref = refs.size();  // none
       if (!donors.empty()) {
         size_t k = MixSeed(ctx.seed, 99) % donors.size();
         if (donor_refs[k] == src_ref) k = (k + 1) % donors.size();  // never the source itself
-        if (donor_refs[k] != src_ref) ctx.donor = &donors[k];
+        if (donor_refs[k] != src_ref) {
+          ctx.donor = &donors[k];
+          donor_ref = donor_refs[k];
+        }
       }
       auto query = ApplyTransform(spec, source, ctx);
       if (!query.ok()) {
@@ -320,6 +325,10 @@ Result<EvalResults> RunEval(const EvalOptions& options, std::FILE* err) {
         progress.Add(1);
         continue;
       }
+      // A collage or a texture fill shows the donor's pixels: matching the donor is not a
+      // false positive, so that pair is no negative.
+      if (!query->used_donor) donor_ref = refs.size();
+      if (donor_ref < refs.size()) donor_pairs++;
       if (options.save_queries) {
         const std::string dir = query_dir + "/" + spec.name;
         std::error_code ec;
@@ -377,7 +386,7 @@ Result<EvalResults> RunEval(const EvalOptions& options, std::FILE* err) {
             out.positives.Add(key);
             have_positive = true;
             if (standard_match) out.standard_hits++;
-          } else if (skip.count(static_cast<int>(r)) == 0) {
+          } else if (r != donor_ref && skip.count(static_cast<int>(r)) == 0) {
             out.negatives.Add(key);
             if (standard_match) out.standard_false++;
           }
@@ -389,6 +398,7 @@ Result<EvalResults> RunEval(const EvalOptions& options, std::FILE* err) {
   });
   progress.Finish();
   results.faces_found = faces.load();
+  results.donor_pairs = donor_pairs.load();
 
   // Merge the workers and calibrate ONE threshold per signal over every transform.
   for (size_t s = 0; s < n_sig; ++s) {

@@ -72,9 +72,12 @@ struct EvalResults {
   std::vector<SignalOutcome> signals;
   std::vector<const TransformSpec*> transforms;
   size_t references = 0, sources = 0, people_sources = 0, queries = 0;
-  size_t faces_found = 0;          // sources where the Haar cascade found a face
-  bool face_detector = false;      // whether the cascade was available
-  size_t excluded_pairs = 0;       // (reference, reference) pairs kept out of the negatives
+  size_t faces_found = 0;      // sources where the Haar cascade found a face
+  bool face_detector = false;  // whether the cascade was available
+  size_t excluded_pairs = 0;   // (reference, reference) pairs kept out of the negatives
+  // Queries holding pixels of another reference (Query::used_donor): that (query, donor) pair
+  // is kept out of the negatives too, once per query.
+  size_t donor_pairs = 0;
   std::vector<std::string> notes;  // warnings worth a line in the summary
   double seconds = 0;
   std::string started_utc;  // e.g. "2026-11-27 15:40 UTC"

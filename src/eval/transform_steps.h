@@ -36,6 +36,7 @@ struct Staged {
   std::string format;          // "jpeg", "webp" or "png" when bytes is set
   cv::Mat mask;                // CV_8UC1, 255 where a region was regenerated; empty if none
   double mask_fraction = 0;    // the regeneration's asked area fraction (0.2, 0.4, 0.6)
+  bool used_donor = false;     // a step put pixels of TransformContext::donor in the picture
 };
 
 // A step gets the staged image, the transform's context and its own seed.

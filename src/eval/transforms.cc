@@ -207,6 +207,7 @@ Result<Query> ApplyTransform(const TransformSpec& spec, const cv::Mat& source,
     }
     q.mask = staged.mask;
     q.mask_fraction = staged.mask_fraction;
+    q.used_donor = staged.used_donor;
     return q;
   } catch (const cv::Exception& e) {
     return Status::Internal(spec.name + ": OpenCV: " + e.what());

@@ -44,6 +44,9 @@ struct Query {
   cv::Mat pixels;              // the pixels a PNG was made of; empty when a lossy step encoded
   cv::Mat mask;                // regeneration mask in the final geometry, or empty
   double mask_fraction = 0;    // asked regeneration area (0 when none)
+  // The picture holds pixels of TransformContext::donor (a collage, a texture fill): the query
+  // and the donor's reference are then not unrelated images.
+  bool used_donor = false;
 };
 
 // Runs `spec` on `source` (8-bit BGR). Errors: a step's (an encoder OpenCV refused, bytes that

@@ -235,6 +235,21 @@ TEST(TransformsTest, OverlaysCoverWhatTheySay) {
             cv::mean(src(cv::Rect(0, 200, 160, 100)))[0]);
 }
 
+TEST(TransformsTest, OnlyStepsThatShowTheDonorSayTheyUsedIt) {
+  const cv::Mat src = MakeTestPhoto(400, 300, 11);
+  EXPECT_TRUE(RunT("collage", src).used_donor);
+  EXPECT_TRUE(RunT("regen_texture_60", src).used_donor);
+  EXPECT_FALSE(RunT("regen_shade_60", src).used_donor);
+  EXPECT_FALSE(RunT("sticker10", src).used_donor);
+  EXPECT_FALSE(RunT("crop70_centre", src).used_donor);
+  // Without a donor the collage's other half is a grey panel.
+  TransformContext no_donor;
+  no_donor.seed = 7;
+  auto q = ApplyTransform(Find("collage"), src, no_donor);
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  EXPECT_FALSE(q->used_donor);
+}
+
 TEST(TransformsTest, SeedsMatter) {
   const cv::Mat src = MakeTestPhoto(400, 300, 13);
   EXPECT_NE(RunT("noise10", src, 1).bytes, RunT("noise10", src, 2).bytes);
