@@ -139,9 +139,10 @@ class LocalSignal : public Signal {
   std::string_view name() const override { return "local"; }
   std::string_view description() const override {
     return "local features (warden-local v1): cells of a 12x12 grid over the reference holding "
-           "a strong inlier of one geometry (near-equal descriptors, near-exact position); "
-           "query 1000 keypoints (its first 700 vote in the index), reference its first 100 as "
-           "stored; index top 32 by IDF-weighted votes";
+           "a strong inlier of one geometry (near-equal descriptors, near-exact position), 0 "
+           "under 6 strong inliers (each exact one after the first counting 2 more); query 1000 "
+           "keypoints (its first 700 vote in the index), reference its first 100 as stored; "
+           "index top 32 by IDF-weighted votes";
   }
   ScoreDirection direction() const override { return ScoreDirection::kSimilarity; }
   std::optional<StandardPoint> standard_point() const override { return LocalStandardPoint(); }
