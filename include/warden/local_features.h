@@ -63,15 +63,36 @@ struct LocalKeypoint {
 };
 
 struct LocalFeatures {
-  int width = 0;   // the source image's width and height in pixels
+  int width = 0;  // the source image's width and height in pixels
   int height = 0;
   std::vector<LocalKeypoint> keypoints;  // strongest first after spatial spreading
+  // A QUERY of a small image (LocalExtractOptions::enlarged_view) also carries a second view:
+  // keypoints[enlarged_begin..] are those of the image enlarged up to twice (to
+  // kLocalEnlargeBelow pixels on its longer side), in the same pixel coordinates. The
+  // verifier matches each view on its own and keeps the better; the index votes with both.
+  // 0: no second view. Never stored (registered forms are always the plain view).
+  size_t enlarged_begin = 0;
 };
+
+// Queries whose longer side is under this many pixels get the enlarged view.
+inline constexpr int kLocalEnlargeBelow = 320;
+
+// The number of keypoints of the plain view: enlarged_begin if there is an enlarged view, else
+// all of them.
+inline size_t PlainKeypointCount(const LocalFeatures& f) {
+  return f.enlarged_begin > 0 && f.enlarged_begin < f.keypoints.size() ? f.enlarged_begin
+                                                                       : f.keypoints.size();
+}
 
 struct LocalExtractOptions {
   // At most this many keypoints (kLocalStoredKeypoints for registration, kLocalQueryKeypoints
   // for a query). 1..2000.
   int max_keypoints = kLocalStoredKeypoints;
+  // For a query: when the image's longer side is under kLocalEnlargeBelow, append the
+  // enlarged view's keypoints (at most max_keypoints more; LocalFeatures::enlarged_begin). A
+  // thumbnail of a registered photo has too few pixels for the registered corners' patches at
+  // its own size; enlarged, the pyramid reaches them.
+  bool enlarged_view = false;
 };
 
 // Extracts local features from decoded pixels (1 or 3 channels; RGB is reduced to luma).
@@ -87,8 +108,9 @@ Result<LocalFeatures> ExtractLocalFeaturesFromBytes(std::span<const uint8_t> byt
                                                     const DecodeOptions& decode = {});
 
 // The stored form: a magic/version header, width, height, then per keypoint its quantised
-// position, scale and angle and its descriptor. REQUIRES features.keypoints.size() <=
-// kLocalStoredKeypoints (so the result is at most kLocalMaxStoredBytes). Deterministic.
+// position, scale and angle and its descriptor, of the plain view only. REQUIRES
+// PlainKeypointCount(features) <= kLocalStoredKeypoints (so the result is at most
+// kLocalMaxStoredBytes). Deterministic.
 std::vector<uint8_t> EncodeLocalFeatures(const LocalFeatures& features);
 // Parses the stored form. Errors: kCorruptData naming what is wrong (bad magic, unknown
 // version, size not matching the keypoint count, a coordinate outside the image, too many

@@ -231,6 +231,7 @@ int RunMatchCommand(const MatchCommandOptions& o, std::FILE* out, std::FILE* err
       o.local == "on" || (o.local == "auto" && (*matcher)->Stats().local_signals > 0);
   LocalExtractOptions local_options;
   local_options.max_keypoints = kLocalQueryKeypoints;
+  local_options.enlarged_view = true;
   for (const std::string& path : o.paths) {
     Result<std::vector<uint8_t>> bytes = ReadFileBytes(path);
     Result<HashRecord> record =

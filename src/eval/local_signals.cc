@@ -13,8 +13,8 @@ namespace warden::eval {
 namespace {
 
 // Descriptor layout (only this file reads it): the reference form, then the query form,
-// each as int32 width, height, count and `count` LocalKeypoint records; pdq_local puts its
-// PDQ hash (four 64-bit words) in front.
+// each as int32 width, height, count, enlarged_begin and `count` LocalKeypoint records;
+// pdq_local puts its PDQ hash (four 64-bit words) in front.
 constexpr size_t kPdqBytes = sizeof(PdqHash::words);
 
 void AppendInt(int32_t v, std::vector<uint8_t>& out) {
@@ -27,6 +27,7 @@ void AppendFeatures(const LocalFeatures& f, std::vector<uint8_t>& out) {
   AppendInt(f.width, out);
   AppendInt(f.height, out);
   AppendInt(static_cast<int32_t>(f.keypoints.size()), out);
+  AppendInt(static_cast<int32_t>(f.enlarged_begin), out);
   const size_t at = out.size(), bytes = f.keypoints.size() * sizeof(LocalKeypoint);
   out.resize(at + bytes);
   if (bytes > 0) std::memcpy(out.data() + at, f.keypoints.data(), bytes);
@@ -46,7 +47,10 @@ LocalFeatures ReadFeatures(const std::vector<uint8_t>& data, size_t& at) {
   f.width = ReadInt(data, at);
   f.height = ReadInt(data, at);
   const int32_t n = ReadInt(data, at);
+  const int32_t enlarged_begin = ReadInt(data, at);
   WARDEN_CHECK(n >= 0 && at + n * sizeof(LocalKeypoint) <= data.size());
+  WARDEN_CHECK(enlarged_begin >= 0 && enlarged_begin <= n);
+  f.enlarged_begin = static_cast<size_t>(enlarged_begin);
   f.keypoints.resize(n);
   if (n > 0) std::memcpy(f.keypoints.data(), data.data() + at, n * sizeof(LocalKeypoint));
   at += n * sizeof(LocalKeypoint);
@@ -69,6 +73,7 @@ Result<LocalFeatures> MemoizedLocal(const SignalInput& input) {
   if (input.memo != nullptr && input.memo->local.has_value()) return *input.memo->local;
   LocalExtractOptions options;
   options.max_keypoints = kLocalQueryKeypoints;
+  options.enlarged_view = true;
   Result<LocalFeatures> features = ExtractLocalFeaturesFromBytes(input.bytes, options);
   if (input.memo != nullptr) input.memo->local = features;
   return features;
@@ -78,10 +83,11 @@ Result<LocalFeatures> MemoizedLocal(const SignalInput& input) {
 // from the stored form, then the query form.
 Status AppendLocalForms(const SignalInput& input, std::vector<uint8_t>& out) {
   WARDEN_ASSIGN_OR_RETURN(LocalFeatures query, MemoizedLocal(input));
+  // Registered: the plain view's first kLocalStoredKeypoints, as `warden hash --local` stores.
   LocalFeatures reference = query;
-  if (reference.keypoints.size() > static_cast<size_t>(kLocalStoredKeypoints)) {
-    reference.keypoints.resize(kLocalStoredKeypoints);
-  }
+  reference.keypoints.resize(
+      std::min(PlainKeypointCount(query), static_cast<size_t>(kLocalStoredKeypoints)));
+  reference.enlarged_begin = 0;
   Result<LocalFeatures> stored = DecodeLocalFeatures(EncodeLocalFeatures(reference));
   if (!stored.ok()) return stored.status().WithContext("local features' stored form");
   AppendFeatures(*stored, out);
@@ -141,8 +147,9 @@ class LocalSignal : public Signal {
     return "local features (warden-local v1): cells of a 12x12 grid over the reference holding "
            "a strong inlier of one geometry (near-equal descriptors, near-exact position), 0 "
            "under 6 strong inliers (each exact one after the first counting 2 more); query 1000 "
-           "keypoints (its first 700 vote in the index), reference its first 100 as stored; "
-           "index top 32 by IDF-weighted votes";
+           "keypoints (its first 700 vote in the index) and, under 320 px, as many of the image "
+           "enlarged up to 2x, verified on their own (10 strong, 3 per exact), the better "
+           "answering; reference its first 100 as stored; index top 32 by IDF-weighted votes";
   }
   ScoreDirection direction() const override { return ScoreDirection::kSimilarity; }
   std::optional<StandardPoint> standard_point() const override { return LocalStandardPoint(); }

@@ -9,7 +9,7 @@
 namespace warden {
 
 Signal LocalSignalFromFeatures(const LocalFeatures& features) {
-  WARDEN_CHECK(features.keypoints.size() <= static_cast<size_t>(kLocalStoredKeypoints));
+  WARDEN_CHECK(PlainKeypointCount(features) <= static_cast<size_t>(kLocalStoredKeypoints));
   Signal s;
   s.type = SignalType::kLocal;
   s.value = BytesToHex(EncodeLocalFeatures(features));

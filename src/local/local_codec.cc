@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -70,16 +71,19 @@ uint32_t QuantiseAngle(float angle) {
 }  // namespace
 
 std::vector<uint8_t> EncodeLocalFeatures(const LocalFeatures& features) {
-  WARDEN_CHECK(features.keypoints.size() <= static_cast<size_t>(kLocalStoredKeypoints));
+  // Only the plain view is ever stored (a query's enlarged view is not a registered form).
+  const std::span<const LocalKeypoint> kps =
+      std::span<const LocalKeypoint>(features.keypoints).first(PlainKeypointCount(features));
+  WARDEN_CHECK(kps.size() <= static_cast<size_t>(kLocalStoredKeypoints));
   WARDEN_CHECK(features.width >= 1 && features.height >= 1);
   std::vector<uint8_t> out;
-  out.reserve(kHeaderBytes + kKeypointBytes * features.keypoints.size());
+  out.reserve(kHeaderBytes + kKeypointBytes * kps.size());
   out.insert(out.end(), kMagic, kMagic + 3);
   out.push_back(kFormatVersion);
   PutU32(out, static_cast<uint32_t>(features.width));
   PutU32(out, static_cast<uint32_t>(features.height));
-  PutU16(out, static_cast<uint32_t>(features.keypoints.size()));
-  for (const LocalKeypoint& kp : features.keypoints) {
+  PutU16(out, static_cast<uint32_t>(kps.size()));
+  for (const LocalKeypoint& kp : kps) {
     PutU16(out, QuantisePosition(kp.x, features.width));
     PutU16(out, QuantisePosition(kp.y, features.height));
     out.push_back(static_cast<uint8_t>(QuantiseScale(kp.scale)));

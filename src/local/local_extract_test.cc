@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <functional>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -177,6 +178,54 @@ TEST(LocalExtractTest, SmallAndFlatImagesGiveNoKeypoints) {
   Image flat = GreyImageOf(300, 200);
   std::fill(flat.pixels.begin(), flat.pixels.end(), 90);
   EXPECT_TRUE(Extract(flat, 100).keypoints.empty());
+}
+
+TEST(LocalExtractTest, SmallQueriesGetAnEnlargedView) {
+  // A query under 320 px on its longer side: its own keypoints first (the same as without the
+  // view), then those of the image enlarged up to twice, in the image's own coordinates.
+  const Image small = Synthetic(160, 120, 8);
+  const LocalFeatures plain = Extract(small, kLocalQueryKeypoints);
+  Result<LocalFeatures> viewed =
+      ExtractLocalFeatures(small, {.max_keypoints = kLocalQueryKeypoints, .enlarged_view = true});
+  ASSERT_TRUE(viewed.ok()) << viewed.status().ToString();
+  EXPECT_EQ(plain.enlarged_begin, 0u);
+  ASSERT_EQ(viewed->enlarged_begin, plain.keypoints.size());
+  ASSERT_GT(viewed->keypoints.size(), plain.keypoints.size() + 100);
+  EXPECT_LE(viewed->keypoints.size(), plain.keypoints.size() + kLocalQueryKeypoints);
+  EXPECT_EQ(PlainKeypointCount(*viewed), plain.keypoints.size());
+  for (size_t i = 0; i < plain.keypoints.size(); ++i) {
+    ASSERT_TRUE(SameKeypoint(viewed->keypoints[i], plain.keypoints[i])) << i;
+  }
+  // The enlarged view's finest level is the image at 320x240: its keypoints sit on a
+  // half-pixel grid (x = (column + 0.5) / 2), where the plain view's finest are at
+  // column + 0.5.
+  std::set<float> enlarged_fractions, plain_fractions;
+  for (size_t i = 0; i < viewed->keypoints.size(); ++i) {
+    const LocalKeypoint& k = viewed->keypoints[i];
+    EXPECT_GE(k.x, 0);
+    EXPECT_LT(k.x, 160);
+    EXPECT_GE(k.y, 0);
+    EXPECT_LT(k.y, 120);
+    if (k.scale != 1.0f) continue;
+    (i < viewed->enlarged_begin ? plain_fractions : enlarged_fractions)
+        .insert(k.x - std::floor(k.x));
+  }
+  EXPECT_EQ(plain_fractions, (std::set<float>{0.5f}));
+  EXPECT_EQ(enlarged_fractions, (std::set<float>{0.25f, 0.75f}));
+  // Encoding keeps the plain view only (a query's view is never a stored form).
+  Result<LocalFeatures> hundred =
+      ExtractLocalFeatures(small, {.max_keypoints = kLocalStoredKeypoints, .enlarged_view = true});
+  ASSERT_TRUE(hundred.ok());
+  ASSERT_EQ(hundred->enlarged_begin, static_cast<size_t>(kLocalStoredKeypoints));
+  EXPECT_EQ(EncodeLocalFeatures(*hundred),
+            EncodeLocalFeatures(Extract(small, kLocalStoredKeypoints)));
+  // At 320 px and above there is no view.
+  Result<LocalFeatures> large = ExtractLocalFeatures(
+      Synthetic(320, 200, 8), {.max_keypoints = kLocalQueryKeypoints, .enlarged_view = true});
+  ASSERT_TRUE(large.ok());
+  EXPECT_EQ(large->enlarged_begin, 0u);
+  EXPECT_EQ(large->keypoints.size(),
+            Extract(Synthetic(320, 200, 8), kLocalQueryKeypoints).keypoints.size());
 }
 
 TEST(LocalExtractTest, KeypointsLieInsideTheImageWithValidFields) {

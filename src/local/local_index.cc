@@ -405,8 +405,18 @@ class MultiTableLocalIndex final : public LocalIndex {
     // source was among the candidates for 299 instead of 265 of 300 40%-shade regenerations,
     // 273 instead of 157 at 60% (docs/local-features.md).
     std::vector<std::pair<uint32_t, uint32_t>> votes;  // (image slot, weight)
-    const size_t voters = std::min(query.keypoints.size(), size_t{kLocalIndexVoteKeypoints});
-    for (size_t k = 0; k < voters; ++k) {
+    // The first kLocalIndexVoteKeypoints of each view (a small query's enlarged view votes too).
+    std::vector<size_t> voters;
+    const size_t n = query.keypoints.size();
+    const size_t split =
+        query.enlarged_begin > 0 && query.enlarged_begin < n ? query.enlarged_begin : n;
+    for (size_t k = 0; k < std::min(split, size_t{kLocalIndexVoteKeypoints}); ++k) {
+      voters.push_back(k);
+    }
+    for (size_t k = split; k < std::min(n, split + kLocalIndexVoteKeypoints); ++k) {
+      voters.push_back(k);
+    }
+    for (size_t k : voters) {
       const LocalKeypoint& kp = query.keypoints[k];
       ScanInput in;
       in.query = LoadDescriptor(kp.descriptor);

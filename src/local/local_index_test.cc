@@ -208,6 +208,37 @@ TEST(LocalIndexTest, OnlyTheQuerysFirstKeypointsVote) {
   for (const LocalCandidate& c : top) EXPECT_NE(c.id, 2u) << c.votes << " votes past the head";
 }
 
+TEST(LocalIndexTest, AnEnlargedViewVotesWithItsOwnFirstKeypoints) {
+  std::mt19937_64 rng(6);
+  auto index = NewLocalIndex();
+  const LocalFeatures a = RandomImage(rng);
+  const LocalFeatures b = RandomImage(rng);
+  const LocalFeatures c = RandomImage(rng);
+  ASSERT_TRUE(index->Add(1, a).ok());
+  ASSERT_TRUE(index->Add(2, b).ok());
+  ASSERT_TRUE(index->Add(3, c).ok());
+  // A plain view of 100 keypoints (30 of a's), then an enlarged view whose head holds 50 of
+  // b's and whose keypoints past its own voting head are c's.
+  LocalFeatures q = RandomImage(rng, 70);
+  q.keypoints.insert(q.keypoints.end(), a.keypoints.begin(), a.keypoints.begin() + 30);
+  q.enlarged_begin = q.keypoints.size();
+  const LocalFeatures filler = RandomImage(rng, kLocalIndexVoteKeypoints - 50);
+  q.keypoints.insert(q.keypoints.end(), filler.keypoints.begin(), filler.keypoints.end());
+  q.keypoints.insert(q.keypoints.end(), b.keypoints.begin(), b.keypoints.begin() + 50);
+  q.keypoints.insert(q.keypoints.end(), c.keypoints.begin(), c.keypoints.end());
+  std::map<uint64_t, int> votes;
+  for (const LocalCandidate& cand : index->Candidates(q, 10)) votes[cand.id] = cand.votes;
+  EXPECT_EQ(votes[2], 50);
+  EXPECT_EQ(votes[1], 30);
+  EXPECT_EQ(votes.count(3), 0u) << votes[3] << " votes past the enlarged view's head";
+  // As one view, only the first kLocalIndexVoteKeypoints vote: a's 30 and 570 of the filler.
+  q.enlarged_begin = 0;
+  votes.clear();
+  for (const LocalCandidate& cand : index->Candidates(q, 10)) votes[cand.id] = cand.votes;
+  EXPECT_EQ(votes[1], 30);
+  EXPECT_EQ(votes.count(2), 0u);
+}
+
 TEST(LocalIndexTest, VotesAreWeightedByHowFewImagesADescriptorFinds) {
   std::mt19937_64 rng(6);
   auto index = NewLocalIndex();

@@ -109,6 +109,30 @@ TEST(LocalPyramidTest, AreaResampleAveragesAndKeepsFlatImagesFlat) {
   EXPECT_EQ(third.pixels[2], 150);
 }
 
+TEST(LocalPyramidTest, BilinearEnlargementInterpolatesBetweenPixelCentres) {
+  const GreyImage flat = Filled(75, 50, 123);
+  const GreyImage f = EnlargeBilinear(flat, 150, 100);
+  ASSERT_EQ(f.width, 150);
+  ASSERT_EQ(f.height, 100);
+  for (uint8_t p : f.pixels) EXPECT_EQ(p, 123);
+  // Two pixels 0 and 200, doubled: output centres fall at source x = -0.25, 0.25, 0.75, 1.25,
+  // clamped at the edges: 0, 50, 150, 200.
+  GreyImage two = Filled(2, 1, 0);
+  two.pixels[1] = 200;
+  const GreyImage d = EnlargeBilinear(two, 4, 1);
+  EXPECT_EQ(d.pixels, (std::vector<uint8_t>{0, 50, 150, 200}));
+  // Both directions at once: a 2x2 of 0, 100 / 100, 200 tripled has its centre pixel at the
+  // mean (source 0.5, 0.5) and its corners at the corner pixels.
+  GreyImage quad = Filled(2, 2, 0);
+  quad.pixels = {0, 100, 100, 200};
+  const GreyImage t = EnlargeBilinear(quad, 3, 3);
+  EXPECT_EQ(t.pixels[4], 100);
+  EXPECT_EQ(t.pixels[0], 0);
+  EXPECT_EQ(t.pixels[8], 200);
+  // The same size copies.
+  EXPECT_EQ(EnlargeBilinear(quad, 2, 2).pixels, quad.pixels);
+}
+
 TEST(LocalPyramidTest, LumaAndSmoothing) {
   Image rgb;
   rgb.width = 2;

@@ -108,6 +108,75 @@ GreyImage ResampleArea(const GreyImage& src, int width, int height) {
   return out;
 }
 
+namespace {
+
+// One output coordinate's two source samples and the second one's weight, 8 fractional bits.
+struct Lerp {
+  int a = 0;
+  int b = 0;
+  int32_t wb = 0;
+};
+
+// Output pixel centre i maps to source coordinate (i + 0.5) * in / out - 0.5, clamped to
+// [0, in - 1]; computed in units of 1/(2 out) so it is exact before the one rounding.
+std::vector<Lerp> LerpTaps(int in, int out) {
+  std::vector<Lerp> taps(out);
+  for (int i = 0; i < out; ++i) {
+    const int64_t num = (2 * static_cast<int64_t>(i) + 1) * in - out;  // source x * 2 out
+    const int64_t den = 2 * static_cast<int64_t>(out);
+    Lerp& t = taps[i];
+    if (num <= 0) {
+      t.a = t.b = 0;
+    } else {
+      t.a = static_cast<int>(num / den);
+      t.wb = static_cast<int32_t>(((num % den) * 256 + den / 2) / den);
+      if (t.wb == 256) {
+        ++t.a;
+        t.wb = 0;
+      }
+      if (t.a >= in - 1) {
+        t.a = in - 1;
+        t.wb = 0;
+      }
+      t.b = std::min(t.a + 1, in - 1);
+    }
+  }
+  return taps;
+}
+
+}  // namespace
+
+GreyImage EnlargeBilinear(const GreyImage& src, int width, int height) {
+  WARDEN_CHECK(src.width >= 1 && src.height >= 1 && width >= src.width && height >= src.height);
+  const std::vector<Lerp> xt = LerpTaps(src.width, width);
+  const std::vector<Lerp> yt = LerpTaps(src.height, height);
+  // Horizontal pass keeps 8 fractional bits.
+  std::vector<uint16_t> mid(static_cast<size_t>(width) * src.height);
+  for (int y = 0; y < src.height; ++y) {
+    const uint8_t* s = src.row(y);
+    uint16_t* m = mid.data() + static_cast<size_t>(y) * width;
+    for (int x = 0; x < width; ++x) {
+      const Lerp& t = xt[x];
+      m[x] = static_cast<uint16_t>(s[t.a] * (256 - t.wb) + s[t.b] * t.wb);
+    }
+  }
+  GreyImage out;
+  out.width = width;
+  out.height = height;
+  out.pixels.resize(static_cast<size_t>(width) * height);
+  for (int y = 0; y < height; ++y) {
+    const Lerp& t = yt[y];
+    const uint16_t* ma = mid.data() + static_cast<size_t>(t.a) * width;
+    const uint16_t* mb = mid.data() + static_cast<size_t>(t.b) * width;
+    uint8_t* o = out.pixels.data() + static_cast<size_t>(y) * width;
+    for (int x = 0; x < width; ++x) {
+      const int32_t v = ma[x] * (256 - t.wb) + mb[x] * t.wb;  // 16 fractional bits
+      o[x] = static_cast<uint8_t>(std::min(255, (v + (1 << 15)) >> 16));
+    }
+  }
+  return out;
+}
+
 GreyImage SmoothBinomial5(const GreyImage& src) {
   const int w = src.width;
   const int h = src.height;

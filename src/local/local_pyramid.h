@@ -36,6 +36,11 @@ GreyImage ToLuma(const Image& image);
 // degrades to nearest-neighbour-like replication. REQUIRES: all sizes >= 1.
 GreyImage ResampleArea(const GreyImage& src, int width, int height);
 
+// Enlarges `src` to width x height by bilinear interpolation between pixel centres (edges
+// clamped), in integer arithmetic so that every platform gives the same bytes.
+// REQUIRES: width >= src.width, height >= src.height, src non-empty.
+GreyImage EnlargeBilinear(const GreyImage& src, int width, int height);
+
 // Separable [1 4 6 4 1] / 16 blur (a 5x5 binomial, close to a Gaussian of sigma 1), edges
 // clamped. The descriptor compares smoothed pixels so that single-pixel noise and JPEG
 // ringing flip fewer bits.

@@ -36,10 +36,12 @@
 //    photos of one face give at most one exact inlier.
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <numbers>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "src/local/local_geometry.h"
@@ -208,10 +210,12 @@ LocalMatch VerifyLocalMatchWith(const LocalFeatures& query, const LocalFeatures&
   return VerifyLocalMatchDetailed(query, reference, options, params, nullptr);
 }
 
-LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatures& reference,
-                                    const LocalVerifyOptions& options,
-                                    const LocalVerifyParams& params,
-                                    std::vector<LocalInlier>* inliers) {
+namespace {
+
+// One view of the query (VerifyLocalMatchDetailed splits a query's enlarged view off).
+LocalMatch VerifyView(const LocalFeatures& query, const LocalFeatures& reference,
+                      const LocalVerifyOptions& options, const LocalVerifyParams& params,
+                      std::vector<LocalInlier>* inliers) {
   if (inliers != nullptr) inliers->clear();
   WARDEN_CHECK(params.score_grid >= 1 && params.score_grid <= 64);
   const Tolerances tol(params);
@@ -389,6 +393,41 @@ LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatu
   m.query_box = box;
   m.matched = m.score >= options.min_score;
   return m;
+}
+
+}  // namespace
+
+LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatures& reference,
+                                    const LocalVerifyOptions& options,
+                                    const LocalVerifyParams& params,
+                                    std::vector<LocalInlier>* inliers) {
+  const size_t split = query.enlarged_begin;
+  if (split == 0 || split >= query.keypoints.size()) {
+    return VerifyView(query, reference, options, params, inliers);
+  }
+  // A small query's two views are verified on their own, and the better one answers: pooling
+  // them would let one view's pairs prop up a geometry the other's do not support.
+  LocalFeatures plain, enlarged;
+  plain.width = enlarged.width = query.width;
+  plain.height = enlarged.height = query.height;
+  const auto mid = query.keypoints.begin() + static_cast<std::ptrdiff_t>(split);
+  plain.keypoints.assign(query.keypoints.begin(), mid);
+  enlarged.keypoints.assign(mid, query.keypoints.end());
+  LocalVerifyParams enlarged_params = params;
+  enlarged_params.min_strong_inliers = params.enlarged_min_strong_inliers;
+  enlarged_params.exact_bonus = params.enlarged_exact_bonus;
+  std::vector<LocalInlier> enlarged_inliers;
+  const LocalMatch a = VerifyView(plain, reference, options, params, inliers);
+  const LocalMatch b = VerifyView(enlarged, reference, options, enlarged_params,
+                                  inliers != nullptr ? &enlarged_inliers : nullptr);
+  if (b.score > a.score || (b.score == a.score && b.inliers > a.inliers)) {
+    if (inliers != nullptr) {
+      *inliers = std::move(enlarged_inliers);
+      for (LocalInlier& in : *inliers) in.query += static_cast<int>(split);
+    }
+    return b;
+  }
+  return a;
 }
 
 }  // namespace warden

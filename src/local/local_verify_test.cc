@@ -361,6 +361,64 @@ TEST(LocalVerifyTest, ExactInliersLowerTheStrongMinimum) {
   EXPECT_EQ(near.score, 0);
 }
 
+// `f` as a quarter-size copy would give it: positions scaled, a 250x175 image.
+LocalFeatures Quarter(LocalFeatures f) {
+  for (LocalKeypoint& k : f.keypoints) {
+    k.x *= 0.25f;
+    k.y *= 0.25f;
+  }
+  f.width = 250;
+  f.height = 175;
+  return f;
+}
+
+// A small query: `plain` as its own view, then `enlarged` as its enlarged view.
+LocalFeatures WithEnlargedView(LocalFeatures plain, const LocalFeatures& enlarged) {
+  plain.enlarged_begin = plain.keypoints.size();
+  plain.keypoints.insert(plain.keypoints.end(), enlarged.keypoints.begin(),
+                         enlarged.keypoints.end());
+  return plain;
+}
+
+TEST(LocalVerifyTest, AnEnlargedViewIsVerifiedOnItsOwnAndMoreStrictly) {
+  const LocalVerifyParams defaults;
+  ASSERT_EQ(defaults.min_strong_inliers, 6);
+  ASSERT_EQ(defaults.enlarged_min_strong_inliers, 10);
+  std::mt19937 rng(43);
+  const LocalFeatures reference = MakeReference(rng, kLocalStoredKeypoints, 1000, 700);
+  // Quarter-size copies (the resize allows 8 more bits, so the 12-bit copies are strong and
+  // no weak ones are added); every view holds 200 unrelated keypoints besides.
+  const LocalFeatures nothing = Quarter(MakeReference(rng, 200, 1000, 700));
+  auto copies = [&](int strong) {
+    return Quarter(CopiesWithFlippedBits(rng, reference, 0, strong, 0));
+  };
+  // Nine strong inliers in the plain view match (6 needed)...
+  const LocalMatch in_plain = VerifyLocalMatch(WithEnlargedView(copies(9), nothing), reference, {});
+  EXPECT_TRUE(in_plain.matched);
+  EXPECT_EQ(in_plain.inliers, 9);
+  // ... in the enlarged view they do not (10 needed); ten do.
+  EXPECT_EQ(VerifyLocalMatch(WithEnlargedView(nothing, copies(9)), reference, {}).score, 0);
+  const LocalFeatures ten = WithEnlargedView(nothing, copies(10));
+  std::vector<LocalInlier> inliers;
+  const LocalMatch in_view = VerifyLocalMatchDetailed(ten, reference, {}, defaults, &inliers);
+  EXPECT_TRUE(in_view.matched);
+  EXPECT_EQ(in_view.inliers, 10);
+  // The inliers name the query's keypoints by their index in the whole query.
+  ASSERT_EQ(inliers.size(), 10u);
+  for (const LocalInlier& in : inliers) {
+    EXPECT_GE(static_cast<size_t>(in.query), ten.enlarged_begin);
+    // (12 bits flipped in bytes 0-11; the rest of a copy's descriptor is its reference's.)
+    EXPECT_EQ(ten.keypoints[in.query].descriptor[20],
+              reference.keypoints[in.reference].descriptor[20]);
+  }
+  // Seven copies in the enlarged view do not match; without the view marker the same
+  // keypoints are one plain view, and seven are enough.
+  LocalFeatures pooled = WithEnlargedView(nothing, copies(7));
+  EXPECT_EQ(VerifyLocalMatch(pooled, reference, {}).score, 0);
+  pooled.enlarged_begin = 0;
+  EXPECT_TRUE(VerifyLocalMatch(pooled, reference, {}).matched);
+}
+
 TEST(LocalVerifyTest, Deterministic) {
   std::mt19937 rng(21);
   const LocalFeatures reference = MakeReference(rng, kLocalStoredKeypoints, 1000, 700);

@@ -91,6 +91,9 @@ HashedUpload HashFromRequest(const ServiceContext& ctx, const http::Request& req
     // detector needs, which costs less than sharing the hasher's full-resolution pixels.
     LocalExtractOptions local_options;
     local_options.max_keypoints = local_keypoints;
+    // A query (more keypoints than a registered form keeps) of a small image also gets the
+    // enlarged view (warden/local_features.h).
+    local_options.enlarged_view = local_keypoints > kLocalStoredKeypoints;
     Result<LocalFeatures> features =
         ExtractLocalFeaturesFromBytes(image, local_options, options.decode);
     if (features.ok()) {

@@ -42,7 +42,8 @@ struct HashedUpload {
 // Finds the image in `request` (see above) and hashes it with `options`. With
 // local_keypoints > 0 (1..2000) it also extracts that many local features at most
 // (kLocalQueryKeypoints for a query, kLocalStoredKeypoints for the stored form), from the same
-// bytes and with options.decode's pixel limit.
+// bytes and with options.decode's pixel limit; more than kLocalStoredKeypoints asks for a
+// query's enlarged view of a small image too.
 // Errors become `error`: 400 bad_request (no image, several files, unknown field name),
 // 400 not_an_image, 413 image_too_large, 403 url_refused, 502 fetch_failed.
 HashedUpload HashFromRequest(const ServiceContext& ctx, const http::Request& request,

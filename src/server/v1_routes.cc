@@ -88,11 +88,16 @@ json HashRecordJson(const HashRecord& r, bool dihedral, const SignalChoice* only
   return out;
 }
 
-// The local-feature summary of a hash record in a /v1/match answer: the keypoint count, never
-// the features ({"error": ...} when extraction failed).
+// The local-feature summary of a hash record in a /v1/match answer: the keypoint count (and a
+// small image's enlarged view's), never the features ({"error": ...} when extraction failed).
 json LocalSummaryJson(const HashedUpload& up) {
   if (up.local == nullptr) return {{"error", up.local_status.message()}};
-  return {{"keypoints", up.local->keypoints.size()}};
+  const size_t plain = PlainKeypointCount(*up.local);
+  json out = {{"keypoints", plain}};
+  if (plain < up.local->keypoints.size()) {
+    out["enlarged_keypoints"] = up.local->keypoints.size() - plain;
+  }
+  return out;
 }
 
 // /v1/match extracts local features when ?local=true, or by default when the matcher holds

@@ -63,6 +63,29 @@ Image ReplaceRightPart(Image image, int x_from) {
   return image;
 }
 
+// `image` shrunk by an integer `factor` (each output pixel the mean of a factor x factor block).
+Image Shrink(const Image& image, int factor) {
+  Image out;
+  out.width = image.width / factor;
+  out.height = image.height / factor;
+  out.channels = image.channels;
+  out.pixels.resize(static_cast<size_t>(out.width) * out.height * out.channels);
+  for (int y = 0; y < out.height; ++y) {
+    for (int x = 0; x < out.width; ++x) {
+      for (int c = 0; c < image.channels; ++c) {
+        int sum = 0;
+        for (int dy = 0; dy < factor; ++dy) {
+          const uint8_t* row = image.row(y * factor + dy);
+          for (int dx = 0; dx < factor; ++dx) sum += row[(x * factor + dx) * image.channels + c];
+        }
+        out.pixels[(static_cast<size_t>(y) * out.width + x) * out.channels + c] =
+            static_cast<uint8_t>((sum + factor * factor / 2) / (factor * factor));
+      }
+    }
+  }
+  return out;
+}
+
 // JPEG at `quality` (libjpeg's defaults otherwise). The inputs are valid, so libjpeg's default
 // error handler, which exits, never runs.
 std::string EncodeJpeg(const Image& image, int quality) {
@@ -244,6 +267,34 @@ TEST_F(ServeLocalTest, ACropOfSeventyPercentMatchesLocally) {
   Json hashes_only = Match(EncodeJpeg(crop, 88), "?local=false");
   for (const Json& match : hashes_only["matches"]) EXPECT_FALSE(match.contains("score"));
   EXPECT_FALSE(hashes_only["hash"].contains("local"));
+}
+
+TEST_F(ServeLocalTest, AThumbnailOfACropMatchesLocally) {
+  // The 70% crop shrunk to 168x105: under 320 px, so the query carries its enlarged view too
+  // (warden/local_features.h); the answer is the better view's. (This photo's thumbnails are
+  // caught by the plain view alone down to 134 px and by neither below; the view's gains are
+  // measured on the eval's quarter-size copies, docs/local-features.md.)
+  Image thumb = Shrink(Crop(Decode(*photo_), 200, 60, 1344, 843), 8);
+  ASSERT_EQ(thumb.width, 168);
+  Json answer = Match(EncodeJpeg(thumb, 90));
+  EXPECT_TRUE(answer.value("matched", false)) << answer.dump().substr(0, 600);
+  Json found;
+  for (const Json& m : answer["matches"]) {
+    if (m.value("item_id", int64_t{0}) == item_id_) found = m;
+  }
+  ASSERT_FALSE(found.is_null()) << answer.dump().substr(0, 600);
+  EXPECT_EQ(found.value("signal_type", ""), "local") << "PDQ misses this copy; local features do";
+  EXPECT_GE(found.value("score", 0.0), 1.0) << found.dump();
+  EXPECT_GT(found.value("inliers", 0), 0) << found.dump();
+  // The region is in the thumbnail's own pixels.
+  const Json& region = found["region"];
+  EXPECT_GE(region.value("x0", -1.0), 0.0) << found.dump();
+  EXPECT_LE(region.value("x1", 1000.0), 168.0) << found.dump();
+  EXPECT_LE(region.value("y1", 1000.0), 105.0) << found.dump();
+  // The hash reports the plain view's keypoints and the enlarged view's beside them.
+  EXPECT_EQ(answer["hash"]["local"].value("keypoints", 0), kLocalQueryKeypoints)
+      << answer["hash"].dump();
+  EXPECT_GT(answer["hash"]["local"].value("enlarged_keypoints", 0), 0) << answer["hash"].dump();
 }
 
 TEST_F(ServeLocalTest, ACopyWithItsRightPartReplacedMatchesLocally) {
