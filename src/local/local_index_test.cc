@@ -231,7 +231,8 @@ TEST(LocalIndexTest, AnEnlargedViewVotesWithItsOwnFirstKeypoints) {
   EXPECT_EQ(votes[2], 50);
   EXPECT_EQ(votes[1], 30);
   EXPECT_EQ(votes.count(3), 0u) << votes[3] << " votes past the enlarged view's head";
-  // As one view, only the first kLocalIndexVoteKeypoints vote: a's 30 and 570 of the filler.
+  // As one view, only the first kLocalIndexVoteKeypoints vote: the plain 100 (a's 30 among
+  // them) and 600 of the filler; b's keypoints come after.
   q.enlarged_begin = 0;
   votes.clear();
   for (const LocalCandidate& cand : index->Candidates(q, 10)) votes[cand.id] = cand.votes;
