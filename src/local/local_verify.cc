@@ -212,28 +212,31 @@ LocalMatch VerifyLocalMatchWith(const LocalFeatures& query, const LocalFeatures&
 
 namespace {
 
-// One view of the query (VerifyLocalMatchDetailed splits a query's enlarged view off).
-LocalMatch VerifyView(const LocalFeatures& query, const LocalFeatures& reference,
+// One view of the query: `keypoints` (a span into the query's, which starts at
+// `first_index` there) of a width x height image. VerifyLocalMatchDetailed splits a small
+// query's enlarged view off; inliers name query keypoints by their index in the whole query.
+LocalMatch VerifyView(std::span<const LocalKeypoint> keypoints, int width, int height,
+                      size_t first_index, const LocalFeatures& reference,
                       const LocalVerifyOptions& options, const LocalVerifyParams& params,
                       std::vector<LocalInlier>* inliers) {
   if (inliers != nullptr) inliers->clear();
   WARDEN_CHECK(params.score_grid >= 1 && params.score_grid <= 64);
   const Tolerances tol(params);
   LocalMatch m;
-  if (query.keypoints.empty() || reference.keypoints.empty() || query.width <= 0 ||
-      query.height <= 0 || reference.width <= 0 || reference.height <= 0) {
+  if (keypoints.empty() || reference.keypoints.empty() || width <= 0 || height <= 0 ||
+      reference.width <= 0 || reference.height <= 0) {
     return m;
   }
   // The query's head and its spread tail are paired separately: the tail's many weak corners
   // must not take a head keypoint's pair away (as the nearest, or as a close second that fails
   // the ratio test), so every pair the head alone finds is still tried.
-  const std::span<const LocalKeypoint> all(query.keypoints);
-  const size_t head = std::min(all.size(), static_cast<size_t>(kLocalQueryHeadKeypoints));
+  const size_t head = std::min(keypoints.size(), static_cast<size_t>(kLocalQueryHeadKeypoints));
   const PairingOptions pairing{params.max_distance, params.max_ratio};
   std::vector<DescriptorPair> pairs =
-      PairDescriptors(all.first(head), reference.keypoints, pairing);
-  if (all.size() > head) {
-    for (DescriptorPair p : PairDescriptors(all.subspan(head), reference.keypoints, pairing)) {
+      PairDescriptors(keypoints.first(head), reference.keypoints, pairing);
+  if (keypoints.size() > head) {
+    for (DescriptorPair p :
+         PairDescriptors(keypoints.subspan(head), reference.keypoints, pairing)) {
       p.query += static_cast<int>(head);
       pairs.push_back(p);
     }
@@ -244,7 +247,7 @@ LocalMatch VerifyView(const LocalFeatures& query, const LocalFeatures& reference
   std::vector<Candidate> cs;
   cs.reserve(pairs.size());
   for (const DescriptorPair& p : pairs) {
-    const LocalKeypoint& q = query.keypoints[p.query];
+    const LocalKeypoint& q = keypoints[p.query];
     const LocalKeypoint& r = reference.keypoints[p.reference];
     Candidate c;
     c.points = {r.x, r.y, q.x, q.y};
@@ -369,8 +372,7 @@ LocalMatch VerifyView(const LocalFeatures& query, const LocalFeatures& reference
       exact += exact_ref[cs[k].reference] ? 0 : 1;
       exact_ref[cs[k].reference] = 1;
     }
-    bool& c = coverage_cells[Cell(p.qy, query.height, kCoverageGrid)]
-                            [Cell(p.qx, query.width, kCoverageGrid)];
+    bool& c = coverage_cells[Cell(p.qy, height, kCoverageGrid)][Cell(p.qx, width, kCoverageGrid)];
     covered += c ? 0 : 1;
     c = true;
     box.x0 = std::min(box.x0, static_cast<float>(p.qx));
@@ -378,9 +380,10 @@ LocalMatch VerifyView(const LocalFeatures& query, const LocalFeatures& reference
     box.x1 = std::max(box.x1, static_cast<float>(p.qx));
     box.y1 = std::max(box.y1, static_cast<float>(p.qy));
     if (inliers != nullptr) {
-      inliers->push_back({cs[k].query, cs[k].reference, cs[k].distance, static_cast<float>(p.rx),
-                          static_cast<float>(p.ry), static_cast<float>(p.qx),
-                          static_cast<float>(p.qy), static_cast<float>(std::sqrt(residual2))});
+      inliers->push_back({cs[k].query + static_cast<int>(first_index), cs[k].reference,
+                          cs[k].distance, static_cast<float>(p.rx), static_cast<float>(p.ry),
+                          static_cast<float>(p.qx), static_cast<float>(p.qy),
+                          static_cast<float>(std::sqrt(residual2))});
     }
   }
   m.inliers = distinct;
@@ -401,30 +404,24 @@ LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatu
                                     const LocalVerifyOptions& options,
                                     const LocalVerifyParams& params,
                                     std::vector<LocalInlier>* inliers) {
-  const size_t split = query.enlarged_begin;
-  if (split == 0 || split >= query.keypoints.size()) {
-    return VerifyView(query, reference, options, params, inliers);
+  const std::span<const LocalKeypoint> all(query.keypoints);
+  const size_t split = PlainKeypointCount(query);
+  if (split == all.size()) {
+    return VerifyView(all, query.width, query.height, 0, reference, options, params, inliers);
   }
   // A small query's two views are verified on their own, and the better one answers: pooling
   // them would let one view's pairs prop up a geometry the other's do not support.
-  LocalFeatures plain, enlarged;
-  plain.width = enlarged.width = query.width;
-  plain.height = enlarged.height = query.height;
-  const auto mid = query.keypoints.begin() + static_cast<std::ptrdiff_t>(split);
-  plain.keypoints.assign(query.keypoints.begin(), mid);
-  enlarged.keypoints.assign(mid, query.keypoints.end());
   LocalVerifyParams enlarged_params = params;
   enlarged_params.min_strong_inliers = params.enlarged_min_strong_inliers;
   enlarged_params.exact_bonus = params.enlarged_exact_bonus;
   std::vector<LocalInlier> enlarged_inliers;
-  const LocalMatch a = VerifyView(plain, reference, options, params, inliers);
-  const LocalMatch b = VerifyView(enlarged, reference, options, enlarged_params,
-                                  inliers != nullptr ? &enlarged_inliers : nullptr);
+  const LocalMatch a = VerifyView(all.first(split), query.width, query.height, 0, reference,
+                                  options, params, inliers);
+  const LocalMatch b =
+      VerifyView(all.subspan(split), query.width, query.height, split, reference, options,
+                 enlarged_params, inliers != nullptr ? &enlarged_inliers : nullptr);
   if (b.score > a.score || (b.score == a.score && b.inliers > a.inliers)) {
-    if (inliers != nullptr) {
-      *inliers = std::move(enlarged_inliers);
-      for (LocalInlier& in : *inliers) in.query += static_cast<int>(split);
-    }
+    if (inliers != nullptr) *inliers = std::move(enlarged_inliers);
     return b;
   }
   return a;
