@@ -111,6 +111,30 @@ TEST(JsonlFormat, FixtureGivesExactRecordsAndQuarantineLines) {
   EXPECT_EQ(q[5], "9: item must be a JSON object");
 }
 
+// A number too large for a double made nlohmann throw out_of_range, not parse_error, and the
+// exception ended the whole import (found by fuzz/bank_records_fuzz). Now it is one
+// quarantined record in JSON Lines and in a StopNCII array, and reading goes on.
+TEST(JsonFormats, NumberOverflowIsQuarantinedAndReadingGoesOn) {
+  const std::string pdq = "\"pdq\",\"value\":\"" + std::string(kH1) + "\"";
+  std::vector<ParsedRecord> all = ReadString(
+      BankFormat::kJsonl, "{\"signals\":[{\"type\":" + pdq + "}],\"created_at_ms\":9e3779}\n" +
+                              "{\"signals\":[{\"type\":" + pdq + "}]}\n");
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_THAT(QuarantineLines(all),
+              ElementsAre(StartsWith("1: bad JSON: number overflow parsing '9e3779'")));
+  EXPECT_FALSE(all[1].quarantined);
+
+  all = ReadString(BankFormat::kStopNcii,
+                   "[{\"signalType\":\"ImagePDQ\",\"hashValue\":\"" + std::string(kH1) +
+                       "\",\"lastModtimestamp\":1e999},\n{\"signalType\":\"ImagePDQ\","
+                       "\"hashValue\":\"" +
+                       std::string(kH1) +
+                       "\",\"lastModtimestamp\":1700000000,\"hashStatus\":\"Active\"}]");
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_THAT(QuarantineLines(all), ElementsAre(StartsWith("1: bad JSON: number overflow")));
+  EXPECT_FALSE(all[1].quarantined);
+}
+
 TEST(StopNciiFormat, FixtureGivesExactRecordsAndQuarantineLines) {
   std::vector<ParsedRecord> all = ReadFixture(BankFormat::kStopNcii, "stopncii.json");
   std::vector<ParsedRecord> good = GoodRecords(all);

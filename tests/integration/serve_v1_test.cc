@@ -258,6 +258,13 @@ TEST_F(ServeV1Test, LookupBatchThresholdNegativeAndLimits) {
                                       "application/json");
   EXPECT_EQ(notjson.status, 400);
   EXPECT_EQ(ErrorCode(notjson), "bad_request") << notjson.body;
+  // A number no double holds was a 500 (the JSON library's out_of_range escaped the parser).
+  ClientResponse overflow = env_->Call("POST", "/v1/lookup", Key("matcher"),
+                                       R"({"hashes": [], "max_distance": 1e999})",
+                                       "application/json");
+  EXPECT_EQ(overflow.status, 400) << overflow.body;
+  EXPECT_EQ(ErrorCode(overflow), "bad_request") << overflow.body;
+  EXPECT_NE(overflow.body.find("number overflow"), std::string::npos) << overflow.body;
 }
 
 TEST_F(ServeV1Test, BanksCrud) {
