@@ -95,6 +95,8 @@ IpAddress IpAddress::Unmapped() const {
 
 std::optional<IpAddress> ParseIpAddress(std::string_view text) {
   if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+  // inet_pton stops at a NUL, so "10.0.0.5\0junk" would pass as 10.0.0.5 (fuzz/url_fuzz).
+  if (text.find('\0') != std::string_view::npos) return std::nullopt;
   std::string z(text);  // inet_pton needs a terminated string
   IpAddress a;
   if (::inet_pton(AF_INET, z.c_str(), a.bytes.data()) == 1) {
