@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "src/http/url_address.h"
 #include "warden/file_bytes.h"
 
 namespace warden {
@@ -198,15 +199,18 @@ ServeSetting StringSetting(std::string key, std::string help, std::string ServeC
       });
 }
 
+// `check_items`, if set, judges the whole list once its items are well-formed (e.g. that
+// every allow-list entry is a host, an address or a CIDR range).
 ServeSetting ListSetting(std::string key, std::string help,
-                         std::vector<std::string> ServeConfig::*field) {
+                         std::vector<std::string> ServeConfig::*field,
+                         Status (*check_items)(const std::vector<std::string>&) = nullptr) {
   return Make<std::vector<std::string>>(
       std::move(key), std::move(help), field,
       [](std::string_view, std::string_view v) -> Result<std::vector<std::string>> {
         return ParseList(v);
       },
       [](const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, ", ")); },
-      [](std::string_view k, const std::vector<std::string>& v) -> Status {
+      [check_items](std::string_view k, const std::vector<std::string>& v) -> Status {
         // Items set in code must still survive the round trip through text.
         for (const std::string& item : v) {
           if (item.empty() || item.find(',') != std::string::npos || Trim(item) != item) {
@@ -214,8 +218,15 @@ ServeSetting ListSetting(std::string key, std::string help,
                 fmt::format("{}: item '{}' is empty, has a comma or surrounding spaces", k, item));
           }
         }
-        return Status::Ok();
+        if (check_items == nullptr) return Status::Ok();
+        Status s = check_items(v);
+        return s.ok() ? s : Status::InvalidArgument(fmt::format("{}: {}", k, s.message()));
       });
+}
+
+// A bad CIDR range used to pass here and fail every fetch at request time instead.
+Status CheckAllowList(const std::vector<std::string>& entries) {
+  return http::AllowList::Parse(entries).status();
 }
 
 std::vector<ServeSetting> BuildSettings() {
@@ -264,7 +275,7 @@ std::vector<ServeSetting> BuildSettings() {
   s.push_back(ListSetting("url_allow_list",
                           "hosts, addresses or CIDR ranges images may be fetched from, "
                           "comma-separated, even if private or loopback (public addresses need no entry)",
-                          &C::url_allow_list));
+                          &C::url_allow_list, CheckAllowList));
   s.push_back(Int64Setting("fetch_max_bytes",
                            "largest fetched image in bytes; k, m, g suffixes mean KiB, MiB, GiB",
                            &C::fetch_max_bytes, 1, 16 * kGiB, true));

@@ -120,6 +120,18 @@ TEST(ServeConfigTest, ParsesValuesOfEachKind) {
   EXPECT_EQ(c.url_allow_list, (std::vector<std::string>{"127.0.0.1", "::1", "10.0.0.0/8"}));
   ASSERT_TRUE(ApplyServeSetting("url_allow_list", "", &c).ok());
   EXPECT_TRUE(c.url_allow_list.empty());
+  // A range that is none is refused when the setting is read, not at the first fetch; the
+  // old value stays, and a config built in code is refused by ValidateServeConfig.
+  ASSERT_TRUE(ApplyServeSetting("url_allow_list", "fetch.example", &c).ok());
+  Status bad = ApplyServeSetting("url_allow_list", "127.0.0.1, 10.0.0.0/99", &c);
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("'10.0.0.0/99' is not a CIDR range"), std::string::npos)
+      << bad.message();
+  EXPECT_EQ(c.url_allow_list, std::vector<std::string>{"fetch.example"});
+  ServeConfig coded;
+  coded.url_allow_list = {"fd00::/129"};
+  EXPECT_FALSE(ValidateServeConfig(coded).ok());
+  c.url_allow_list.clear();
   ASSERT_TRUE(ApplyServeSetting("pipeline", "fast", &c).ok());
   EXPECT_EQ(c.pipeline, "fast");
 }
