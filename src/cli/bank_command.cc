@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "src/bank/item_json.h"
+#include "src/cli/cli_checks.h"
 #include "src/cli/store_access.h"
 #include "warden/bank.h"
 #include "warden/bank_formats.h"
@@ -365,7 +366,7 @@ CLI::App* AddBankCommand(CLI::App* app, BankCommandOptions* o) {
       ->required()
       ->check(CLI::IsMember({"show", "enable", "disable", "delete"}));
   name_arg(item);
-  item->add_option("ID", o->item_id, "The item id")->required()->check(CLI::PositiveNumber);
+  item->add_option("ID", o->item_id, "The item id")->required()->check(PositiveInteger());
   return bank;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "src/cli/bank_command.h"
+#include "src/cli/cli_checks.h"
 #include "src/cli/compare_command.h"
 #include "src/cli/eval_launcher.h"
 #include "src/cli/hash_command.h"
@@ -78,7 +79,7 @@ int Run(int argc, char** argv) {
   hash_cmd
       ->add_option("--max-pixels", hash.max_pixels,
                    "Refuse images with more pixels than this, before decoding")
-      ->check(CLI::PositiveNumber)
+      ->check(PositiveInteger())
       ->capture_default_str();
   hash_cmd->footer(kHashFooter);
 

@@ -251,6 +251,16 @@ TEST_F(BankCliTest, ErrorsNameTheProblemAndExitNonZero) {
   EXPECT_THAT(r.err, HasSubstr("missing.txt"));
   r = Warden({"bank", "create", "B", "--ratio", "1.5"});
   EXPECT_EQ(r.exit_status, 2);
+  // Item ids: the message says what an id is; one past int64 is refused, not clamped.
+  r = Warden({"bank", "item", "show", "A", "abc"});
+  EXPECT_EQ(r.exit_status, 2);
+  EXPECT_THAT(r.err, HasSubstr("ID: must be a whole number of at least 1, got 'abc'"));
+  r = Warden({"bank", "item", "show", "A", "9223372036854775808"});
+  EXPECT_EQ(r.exit_status, 2);
+  EXPECT_THAT(r.err, HasSubstr("'9223372036854775808' is too large"));
+  r = Warden({"bank", "item", "show", "A", "9223372036854775807"});
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_THAT(r.err, HasSubstr("bank A has no item 9223372036854775807"));
 
   r = Warden({"match", "--hash", "pdq:1234"});
   EXPECT_EQ(r.exit_status, 2);
