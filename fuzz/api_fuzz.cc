@@ -6,9 +6,11 @@
 // deleted it) and item 1. Checked: no answer is a 500 (bad input must get a 4xx naming it) and
 // the server still answers afterwards.
 //
-// Hashing by URL is left out (it would try the network; fuzz/url_fuzz covers its parsing).
+// Inputs that could name a URL are skipped, so hashing by URL never reaches for the network
+// (fuzz/url_fuzz covers its parsing).
 #include <stdlib.h>
 
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -21,6 +23,7 @@
 #include "src/server/api_keys.h"
 #include "src/server/serve_config.h"
 #include "src/server/service.h"
+#include "warden/signal.h"
 
 namespace {
 
@@ -115,6 +118,10 @@ Server& TheServer() {
     s->keys = std::move(*keys);
     s->admin = MakeKey(*s, warden::Role::kAdmin, "fuzz-admin");
     s->matcher = MakeKey(*s, warden::Role::kMatcher, "fuzz-matcher");
+    // OpenSSL loads its config on the first digest and keeps that thread's error state; done
+    // by a worker thread that ends before OpenSSL's exit cleanup, the state leaks (904 bytes,
+    // reported by LeakSanitizer). The main thread's is freed at exit.
+    (void)warden::DigestHex(warden::SignalType::kMd5, {});
     auto service = warden::Service::Create(config, nullptr);
     if (!service.ok()) Die("service: " + service.status().ToString());
     s->service = std::move(*service);
@@ -150,6 +157,17 @@ warden::http::ClientResponse Call(Server& s, std::string_view method, std::strin
   return *r;
 }
 
+// Whether `text` could name a URL once decoded ("://" written out, or its ':' escaped as %3A in
+// a query or \u003a in JSON): such inputs are skipped, so the fuzzer never fetches anything.
+bool MayNameAUrl(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* marker : {"://", "%3a", "\\u003a"}) {
+    if (lower.find(marker) != std::string::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -162,6 +180,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t newline = rest.find('\n');
   std::string_view query = rest.substr(0, newline);
   const std::string_view body = newline == std::string_view::npos ? "" : rest.substr(newline + 1);
+  if (MayNameAUrl(query) || MayNameAUrl(body)) return 0;
   std::string method;
   std::string target;
   if (data[0] % (kRouteCount + 1) == kRouteCount) {
