@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -248,7 +249,13 @@ class ClientThread {
       bool any_open = false;
       for (auto& c : conns_) any_open |= c.fd >= 0;
       if (!any_open || now > hard_end) break;
-      int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), 20);
+      const int capacity = static_cast<int>(events.size());
+      int n = 0;
+      for (int poll = 0; n == 0 && poll < shared_.options->idle_polls; ++poll) {
+        if (poll > 0) ::sched_yield();
+        n = ::epoll_wait(epoll_fd_, events.data(), capacity, 0);
+      }
+      if (n == 0) n = ::epoll_wait(epoll_fd_, events.data(), capacity, 20);
       if (n < 0 && errno != EINTR) break;
       for (int k = 0; k < n; ++k) {
         size_t i = events[static_cast<size_t>(k)].data.u64;
@@ -441,10 +448,10 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::vector<std::st
                            const LoadObserver& observer) {
   if (options.connections < 1 || options.threads < 1 || options.threads > options.connections ||
       options.warmup_s < 0 || !(options.duration_s > 0) || options.port <= 0 ||
-      options.port > 65535) {
+      options.port > 65535 || options.idle_polls < 0) {
     return Status::InvalidArgument(
         "load client: need port 1..65535, connections >= 1, 1 <= threads <= connections, "
-        "warmup >= 0 and duration > 0");
+        "warmup >= 0, duration > 0 and idle_polls >= 0");
   }
   WARDEN_CHECK(!requests.empty());
   Shared shared;

@@ -6,7 +6,9 @@
 // chunked), then writes the next one. Requests are prepared in advance (whole HTTP messages),
 // so the client spends its CPU on sockets and parsing, not on building requests. Connection k
 // of C sends requests k, k + C, k + 2C, ... (mod the number of requests), so all connections
-// together walk through the request list in order.
+// together walk through the request list in order. An idle client thread polls its sockets a
+// few times, yielding the CPU in between, before it sleeps (LoadOptions::idle_polls), so that a
+// client sharing the machine with the server costs it as little as it can.
 //
 // Timing: the run lasts warmup_s + duration_s. Only responses that complete inside the
 // measured window [start + warmup_s, start + warmup_s + duration_s] count towards `requests`,
@@ -38,6 +40,12 @@ struct LoadOptions {
   int threads = 1;         // 1..connections
   double warmup_s = 2;     // >= 0
   double duration_s = 20;  // > 0
+  // A client thread looks for events with up to this many non-blocking polls (epoll_wait with
+  // a zero timeout, sched_yield() between two polls) before it sleeps in epoll_wait. A client
+  // that shares the CPUs with the server it loads then rarely sleeps, so the server's send
+  // seldom has to wake it (a cross-CPU interrupt on this VM), and each yield hands the CPU to
+  // a server thread that is ready to run. 0: always sleep in epoll_wait (>= 0).
+  int idle_polls = 2;
   // Called once at the start and once at the end of the measured window, on the thread that
   // called Run() (e.g. to sample the server's CPU time). May be empty.
   std::function<void()> on_window_start;

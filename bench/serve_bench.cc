@@ -55,6 +55,7 @@ struct Flags {
   int queries = 10'000;
   int connections = 32;
   int threads = 1;
+  int client_polls = 2;
   double warmup_s = 2;
   double duration_s = 20;
   int upload_connections = 4;
@@ -78,6 +79,9 @@ void Usage() {
   --queries Q            distinct lookup queries, half near-duplicates (default 10000)
   --connections C        keep-alive lookup connections (default 32)
   --threads T            client threads, 1 or 2 (default 1)
+  --client-polls P       non-blocking polls (sched_yield between two) an idle client
+                         thread makes before it sleeps in epoll_wait; 0 = sleep at once
+                         (default 2; docs/performance.md says why)
   --warmup S             seconds before measuring (default 2)
   --duration S           measured seconds of lookups (default 20)
   --upload-connections C (default 4)   --upload-duration S (default 15)
@@ -120,6 +124,7 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       {"--queries", to_int(&f->queries)},
       {"--connections", to_int(&f->connections)},
       {"--threads", to_int(&f->threads)},
+      {"--client-polls", to_int(&f->client_polls)},
       {"--warmup", to_dbl(&f->warmup_s)},
       {"--duration", to_dbl(&f->duration_s)},
       {"--upload-connections", to_int(&f->upload_connections)},
@@ -144,7 +149,8 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     }
   }
   return f->n >= 2 && f->memory_n >= 2 && f->queries >= 2 && f->connections >= 1 &&
-         f->threads >= 1 && f->threads <= 2 && f->duration_s > 0 && f->upload_duration_s > 0;
+         f->threads >= 1 && f->threads <= 2 && f->client_polls >= 0 && f->duration_s > 0 &&
+         f->upload_duration_s > 0;
 }
 
 PhaseOptions PhaseOptionsOf(const Flags& f, const std::string& db) {
@@ -153,6 +159,7 @@ PhaseOptions PhaseOptionsOf(const Flags& f, const std::string& db) {
   p.seed = f.seed;
   p.connections = f.connections;
   p.threads = f.threads;
+  p.client_idle_polls = f.client_polls;
   p.warmup_s = f.warmup_s;
   p.duration_s = f.duration_s;
   p.matcher_baseline = f.index_baseline;

@@ -231,12 +231,15 @@ bool RunLookups(const PhaseOptions& f, const BenchData& data, const Target& targ
   LoadOptions options;
   options.connections = f.connections;
   options.threads = f.threads;
+  options.idle_polls = f.client_idle_polls;
   options.warmup_s = f.warmup_s;
   options.duration_s = f.duration_s;
   fmt::print(
       "\nlookups: GET /m/lookup, {} distinct queries ({} near-duplicates), {} keep-alive "
-      "connections, {} client thread(s), {:.1f} s after {:.1f} s warm-up\n",
-      queries.size(), (queries.size() + 1) / 2, f.connections, f.threads, f.duration_s, f.warmup_s);
+      "connections, {} client thread(s) making {} poll(s) before sleeping, {:.1f} s after "
+      "{:.1f} s warm-up\n",
+      queries.size(), (queries.size() + 1) / 2, f.connections, f.threads, f.client_idle_polls,
+      f.duration_s, f.warmup_s);
   std::fflush(stdout);
   double server_cpu = 0;
   Result<LoadResult> r = MeasuredLoad(
@@ -299,6 +302,7 @@ bool RunUploads(const PhaseOptions& f, const BenchData& data, const Target& targ
   AnswerCollector collector(1, 1);
   LoadOptions options;
   options.connections = f.upload_connections;
+  options.idle_polls = f.client_idle_polls;
   options.threads = 1;
   options.warmup_s = std::min(f.warmup_s, 2.0);
   options.duration_s = f.upload_duration_s;

@@ -33,6 +33,7 @@ struct PhaseOptions {
   int threads = 1;
   double warmup_s = 2;
   double duration_s = 20;
+  int client_idle_polls = 2;  // LoadOptions::idle_polls, for lookups and uploads
   // Also time MihIndex::Search and Matcher::Lookup in this process on the SQLite file `db`.
   bool matcher_baseline = true;
   std::string db;
