@@ -424,8 +424,9 @@ void MihIndex::ProbeLocked(const PdqHash& query, int max_distance, const std::ve
                            std::vector<PdqNeighbor>* out) const {
   thread_local std::vector<Cursor> cursors;
   cursors.clear();
-  // Pass 1: prefetch every cache line of head cells to probe (a table's cells are 64-byte
-  // aligned: heads_ is, and each table starts at a multiple of 2^bits cells).
+  // Pass 1: prefetch each cache line of head cells to probe, once. A line holds 16 cells of
+  // one table when the table starts on a line, as every table of 4 bits or more does after
+  // tables of 4 bits or more (heads_ is 2 MiB aligned); a prefetch is only a hint either way.
   for (size_t t = 0; t < substrings_.size(); ++t) {
     if (radii[t] < 0) continue;
     const Substring& s = substrings_[t];
