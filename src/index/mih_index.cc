@@ -112,7 +112,9 @@ constexpr int kMaxKeptRadius = 4;
 const ProbeMasks* KeptProbeMasks(int bits, int radius) {
   constexpr size_t kRadii = kMaxKeptRadius + 1;
   static std::array<std::atomic<const ProbeMasks*>, 29 * kRadii> kept{};
-  static std::array<std::unique_ptr<ProbeMasks>, 29 * kRadii> owned;
+  // Never destroyed, so that a search still running while the process exits cannot meet
+  // freed lists.
+  static auto& owned = *new std::array<std::unique_ptr<ProbeMasks>, 29 * kRadii>();
   static std::mutex mu;
   if (radius > kMaxKeptRadius) return nullptr;
   const size_t at = static_cast<size_t>(bits) * kRadii + static_cast<size_t>(radius);
