@@ -4,10 +4,11 @@
 // Checked:
 //  - the optimised PDQ (ComputePdq, dihedral variants included) equals the direct
 //    transcription of PDQ.md (NaivePdqFromLuma) bit for bit, quality included;
-//  - local features, registration-sized and query-sized with the enlarged view, are
-//    deterministic, keep at most the keypoints asked for (twice that with the view), lie inside
-//    the image with finite scale and angle, and a registration-sized set survives the stored
-//    form (decoding its encoding gives the same positions to within half a bin).
+//  - local features, registration-sized and query-sized with the enlarged and overlay-removed
+//    views, are deterministic, keep at most the keypoints asked for (twice that with the
+//    enlarged view, in each of the plain and overlay-removed pictures), lie inside the image
+//    with finite scale and angle, and a registration-sized set survives the stored form
+//    (decoding its encoding gives the same positions to within half a bin).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -43,7 +44,11 @@ void CheckPdq(const warden::Image& image) {
 
 bool SameFeatures(const warden::LocalFeatures& a, const warden::LocalFeatures& b) {
   if (a.width != b.width || a.height != b.height || a.enlarged_begin != b.enlarged_begin ||
-      a.keypoints.size() != b.keypoints.size()) {
+      a.keypoints.size() != b.keypoints.size() ||
+      (a.without_overlay == nullptr) != (b.without_overlay == nullptr)) {
+    return false;
+  }
+  if (a.without_overlay != nullptr && !SameFeatures(*a.without_overlay, *b.without_overlay)) {
     return false;
   }
   for (size_t i = 0; i < a.keypoints.size(); ++i) {
@@ -57,17 +62,27 @@ bool SameFeatures(const warden::LocalFeatures& a, const warden::LocalFeatures& b
   return true;
 }
 
+// The bounds every extraction keeps, for one picture's views.
+void CheckViews(const warden::Image& image, const warden::LocalFeatures& f,
+                const warden::LocalExtractOptions& options) {
+  const size_t max = static_cast<size_t>(options.max_keypoints);
+  if (warden::PlainKeypointCount(f) > max || f.keypoints.size() > 2 * max) __builtin_trap();
+  if (f.enlarged_begin > 0 && !options.enlarged_view) __builtin_trap();
+  for (const warden::LocalKeypoint& kp : f.keypoints) {
+    if (!(kp.x >= 0 && kp.x < image.width && kp.y >= 0 && kp.y < image.height)) __builtin_trap();
+    if (!std::isfinite(kp.scale) || !(kp.scale >= 1) || !std::isfinite(kp.angle)) __builtin_trap();
+  }
+}
+
 void CheckLocal(const warden::Image& image, const warden::LocalExtractOptions& options) {
   auto f = warden::ExtractLocalFeatures(image, options);
   if (!f.ok()) __builtin_trap();  // a valid image never fails
   auto again = warden::ExtractLocalFeatures(image, options);
   if (!again.ok() || !SameFeatures(*f, *again)) __builtin_trap();
-  const size_t max = static_cast<size_t>(options.max_keypoints);
-  if (warden::PlainKeypointCount(*f) > max || f->keypoints.size() > 2 * max) __builtin_trap();
-  if (f->enlarged_begin > 0 && !options.enlarged_view) __builtin_trap();
-  for (const warden::LocalKeypoint& kp : f->keypoints) {
-    if (!(kp.x >= 0 && kp.x < image.width && kp.y >= 0 && kp.y < image.height)) __builtin_trap();
-    if (!std::isfinite(kp.scale) || !(kp.scale >= 1) || !std::isfinite(kp.angle)) __builtin_trap();
+  CheckViews(image, *f, options);
+  if (f->without_overlay != nullptr) {
+    if (!options.overlay_view || f->without_overlay->without_overlay != nullptr) __builtin_trap();
+    CheckViews(image, *f->without_overlay, options);
   }
   if (options.enlarged_view) return;
   auto decoded = warden::DecodeLocalFeatures(warden::EncodeLocalFeatures(*f));
@@ -102,6 +117,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   CheckPdq(image);
   CheckLocal(image, {warden::kLocalStoredKeypoints, false});
-  CheckLocal(image, {warden::kLocalQueryKeypoints, true});
+  CheckLocal(image, {warden::kLocalQueryKeypoints, true, true});
   return 0;
 }

@@ -22,6 +22,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -72,6 +73,12 @@ struct LocalFeatures {
   // verifier matches each view on its own and keeps the better; the index votes with both.
   // 0: no second view. Never stored (registered forms are always the plain view).
   size_t enlarged_begin = 0;
+  // A QUERY whose picture carries bright lettering outlined in dark (captions, meme text;
+  // LocalExtractOptions::overlay_view) also carries the features of the picture with those
+  // strokes filled in from their surroundings: its own plain view and, for a small query, its
+  // own enlarged view. The verifier tries it as one more query and keeps the better answer;
+  // the index votes with it too. Null: no such view. Never stored.
+  std::shared_ptr<const LocalFeatures> without_overlay = nullptr;
 };
 
 // Queries whose longer side is under this many pixels get the enlarged view.
@@ -93,6 +100,12 @@ struct LocalExtractOptions {
   // thumbnail of a registered photo has too few pixels for the registered corners' patches at
   // its own size; enlarged, the pyramid reaches them.
   bool enlarged_view = false;
+  // For a query: when the picture has enough overlay strokes (src/local/local_overlay.h), also
+  // extract it with them filled in (LocalFeatures::without_overlay). Text across a registered
+  // photo covers the corners that were registered and spoils the descriptors its strokes
+  // cross; filled in, most of them come back (docs/local-features.md, "Text across the
+  // picture").
+  bool overlay_view = false;
 };
 
 // Extracts local features from decoded pixels (1 or 3 channels; RGB is reduced to luma).

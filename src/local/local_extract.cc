@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "src/local/local_orb.h"
+#include "src/local/local_overlay.h"
 #include "src/local/local_pyramid.h"
 #include "warden/image.h"
 #include "warden/local_features.h"
@@ -257,10 +259,21 @@ LocalFeatures ExtractFromGrey(GreyImage grey, int source_width, int source_heigh
   return features;
 }
 
+// The working-size picture (the longer side at most kWorkingLongSide): what every view starts
+// from.
+GreyImage WorkingImage(GreyImage grey) {
+  const int long_side = std::max(grey.width, grey.height);
+  if (long_side <= kWorkingLongSide) return grey;
+  const double f = static_cast<double>(kWorkingLongSide) / long_side;
+  const int w = std::max(1, RoundPositive(grey.width * f));
+  const int h = std::max(1, RoundPositive(grey.height * f));
+  return local::ResampleArea(grey, w, h);
+}
+
 // The plain extraction, then for a small query its enlarged view after it (LocalFeatures::
-// enlarged_begin).
-LocalFeatures ExtractFromGrey(GreyImage grey, int source_width, int source_height,
-                              const LocalExtractOptions& options) {
+// enlarged_begin). `grey` is at working size.
+LocalFeatures ExtractViews(GreyImage grey, int source_width, int source_height,
+                           const LocalExtractOptions& options) {
   const bool view = options.enlarged_view &&
                     std::max(source_width, source_height) < kLocalEnlargeBelow &&
                     std::max(grey.width, grey.height) < kLocalEnlargeBelow;
@@ -277,6 +290,25 @@ LocalFeatures ExtractFromGrey(GreyImage grey, int source_width, int source_heigh
   features.enlarged_begin = features.keypoints.size();
   features.keypoints.insert(features.keypoints.end(), enlarged.keypoints.begin(),
                             enlarged.keypoints.end());
+  return features;
+}
+
+// ExtractViews, and for a query with overlay strokes the same views of the picture without
+// them (LocalFeatures::without_overlay).
+LocalFeatures ExtractFromGrey(GreyImage grey, int source_width, int source_height,
+                              const LocalExtractOptions& options) {
+  GreyImage working = WorkingImage(std::move(grey));
+  std::optional<GreyImage> cleaned;
+  if (options.overlay_view && working.width >= kMinImageSide && working.height >= kMinImageSide) {
+    cleaned = local::WithoutOverlay(working);
+  }
+  LocalFeatures features = ExtractViews(std::move(working), source_width, source_height, options);
+  if (cleaned.has_value() && !features.keypoints.empty()) {
+    LocalFeatures other = ExtractViews(std::move(*cleaned), source_width, source_height, options);
+    if (!other.keypoints.empty()) {
+      features.without_overlay = std::make_shared<const LocalFeatures>(std::move(other));
+    }
+  }
   return features;
 }
 

@@ -405,19 +405,22 @@ class MultiTableLocalIndex final : public LocalIndex {
     // source was among the candidates for 299 instead of 265 of 300 40%-shade regenerations,
     // 273 instead of 157 at 60% (docs/local-features.md).
     std::vector<std::pair<uint32_t, uint32_t>> votes;  // (image slot, weight)
-    // The first kLocalIndexVoteKeypoints of each view (a small query's enlarged view votes too).
-    std::vector<size_t> voters;
-    const size_t n = query.keypoints.size();
-    const size_t split =
-        query.enlarged_begin > 0 && query.enlarged_begin < n ? query.enlarged_begin : n;
-    for (size_t k = 0; k < std::min(split, size_t{kLocalIndexVoteKeypoints}); ++k) {
-      voters.push_back(k);
+    // The first kLocalIndexVoteKeypoints of each view (a small query's enlarged view votes
+    // too, and so do the overlay-removed picture's views).
+    std::vector<const LocalKeypoint*> voters;
+    for (const LocalFeatures* f : {&query, query.without_overlay.get()}) {
+      if (f == nullptr) continue;
+      const size_t n = f->keypoints.size();
+      const size_t split = PlainKeypointCount(*f);
+      for (size_t k = 0; k < std::min(split, size_t{kLocalIndexVoteKeypoints}); ++k) {
+        voters.push_back(&f->keypoints[k]);
+      }
+      for (size_t k = split; k < std::min(n, split + kLocalIndexVoteKeypoints); ++k) {
+        voters.push_back(&f->keypoints[k]);
+      }
     }
-    for (size_t k = split; k < std::min(n, split + kLocalIndexVoteKeypoints); ++k) {
-      voters.push_back(k);
-    }
-    for (size_t k : voters) {
-      const LocalKeypoint& kp = query.keypoints[k];
+    for (const LocalKeypoint* voter : voters) {
+      const LocalKeypoint& kp = *voter;
       ScanInput in;
       in.query = LoadDescriptor(kp.descriptor);
       for (int t = 0; t < options_.tables; ++t) lists[t] = &Bucket(t, in.query);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <numbers>
 #include <random>
 #include <thread>
@@ -237,6 +238,29 @@ TEST(LocalIndexTest, AnEnlargedViewVotesWithItsOwnFirstKeypoints) {
   votes.clear();
   for (const LocalCandidate& cand : index->Candidates(q, 10)) votes[cand.id] = cand.votes;
   EXPECT_EQ(votes[1], 30);
+  EXPECT_EQ(votes.count(2), 0u);
+}
+
+TEST(LocalIndexTest, TheOverlayRemovedPictureVotesToo) {
+  std::mt19937_64 rng(7);
+  auto index = NewLocalIndex();
+  const LocalFeatures a = RandomImage(rng);
+  const LocalFeatures b = RandomImage(rng);
+  ASSERT_TRUE(index->Add(1, a).ok());
+  ASSERT_TRUE(index->Add(2, b).ok());
+  // The lettered picture shows 20 of a's keypoints; filled in, 45 of b's.
+  LocalFeatures q = RandomImage(rng, 200);
+  q.keypoints.insert(q.keypoints.end(), a.keypoints.begin(), a.keypoints.begin() + 20);
+  LocalFeatures cleaned = RandomImage(rng, 200);
+  cleaned.keypoints.insert(cleaned.keypoints.end(), b.keypoints.begin(), b.keypoints.begin() + 45);
+  q.without_overlay = std::make_shared<const LocalFeatures>(cleaned);
+  std::map<uint64_t, int> votes;
+  for (const LocalCandidate& cand : index->Candidates(q, 10)) votes[cand.id] = cand.votes;
+  EXPECT_EQ(votes[2], 45);
+  EXPECT_EQ(votes[1], 20);
+  q.without_overlay = nullptr;
+  votes.clear();
+  for (const LocalCandidate& cand : index->Candidates(q, 10)) votes[cand.id] = cand.votes;
   EXPECT_EQ(votes.count(2), 0u);
 }
 

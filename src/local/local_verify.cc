@@ -398,12 +398,11 @@ LocalMatch VerifyView(std::span<const LocalKeypoint> keypoints, int width, int h
   return m;
 }
 
-}  // namespace
-
-LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatures& reference,
-                                    const LocalVerifyOptions& options,
-                                    const LocalVerifyParams& params,
-                                    std::vector<LocalInlier>* inliers) {
+// The query's plain view and, for a small query, its enlarged view, each verified on its own;
+// the better answers.
+LocalMatch VerifyViews(const LocalFeatures& query, const LocalFeatures& reference,
+                       const LocalVerifyOptions& options, const LocalVerifyParams& params,
+                       std::vector<LocalInlier>* inliers) {
   const std::span<const LocalKeypoint> all(query.keypoints);
   const size_t split = PlainKeypointCount(query);
   if (split == all.size()) {
@@ -422,6 +421,30 @@ LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatu
                  enlarged_params, inliers != nullptr ? &enlarged_inliers : nullptr);
   if (b.score > a.score || (b.score == a.score && b.inliers > a.inliers)) {
     if (inliers != nullptr) *inliers = std::move(enlarged_inliers);
+    return b;
+  }
+  return a;
+}
+
+}  // namespace
+
+LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatures& reference,
+                                    const LocalVerifyOptions& options,
+                                    const LocalVerifyParams& params,
+                                    std::vector<LocalInlier>* inliers) {
+  const LocalMatch a = VerifyViews(query, reference, options, params, inliers);
+  if (query.without_overlay == nullptr) return a;
+  // The overlay-removed picture is one more query, verified on its own (its inliers' query
+  // indexes are into its own keypoints); the better answer wins, the plain one on a tie.
+  LocalVerifyParams overlay_params = params;
+  overlay_params.min_strong_inliers = params.overlay_min_strong_inliers;
+  overlay_params.enlarged_min_strong_inliers =
+      std::max(params.enlarged_min_strong_inliers, params.overlay_min_strong_inliers);
+  std::vector<LocalInlier> other_inliers;
+  const LocalMatch b = VerifyViews(*query.without_overlay, reference, options, overlay_params,
+                                   inliers != nullptr ? &other_inliers : nullptr);
+  if (b.score > a.score || (b.score == a.score && b.inliers > a.inliers)) {
+    if (inliers != nullptr) *inliers = std::move(other_inliers);
     return b;
   }
   return a;

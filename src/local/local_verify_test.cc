@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numbers>
 #include <ostream>
 #include <random>
@@ -417,6 +418,42 @@ TEST(LocalVerifyTest, AnEnlargedViewIsVerifiedOnItsOwnAndMoreStrictly) {
   EXPECT_EQ(VerifyLocalMatch(pooled, reference, {}).score, 0);
   pooled.enlarged_begin = 0;
   EXPECT_TRUE(VerifyLocalMatch(pooled, reference, {}).matched);
+}
+
+TEST(LocalVerifyTest, TheOverlayRemovedPictureIsVerifiedOnItsOwnAndMoreStrictly) {
+  ASSERT_EQ(LocalVerifyParams{}.overlay_min_strong_inliers, 8);
+  std::mt19937 rng(44);
+  const LocalFeatures reference = MakeReference(rng, kLocalStoredKeypoints, 1000, 700);
+  const LocalFeatures nothing = MakeReference(rng, 300, 1000, 700);
+  auto copies = [&](int strong) { return CopiesWithFlippedBits(rng, reference, 0, strong, 0); };
+  // The lettered picture itself holds nothing of the reference; filled in, it holds 8 copies.
+  LocalFeatures query = nothing;
+  query.without_overlay = std::make_shared<const LocalFeatures>(copies(8));
+  std::vector<LocalInlier> inliers;
+  const LocalMatch m =
+      VerifyLocalMatchDetailed(query, reference, {}, LocalVerifyParams{}, &inliers);
+  EXPECT_TRUE(m.matched);
+  EXPECT_EQ(m.inliers, 8);
+  // The inliers index the overlay-removed picture's keypoints.
+  ASSERT_EQ(inliers.size(), 8u);
+  for (const LocalInlier& in : inliers) {
+    EXPECT_EQ(query.without_overlay->keypoints[in.query].descriptor[20],
+              reference.keypoints[in.reference].descriptor[20]);
+  }
+  EXPECT_EQ(VerifyLocalMatch(nothing, reference, {}).score, 0);
+  // Seven copies match in the picture itself (6 needed), not in the filled-in one (8).
+  LocalFeatures seven = nothing;
+  seven.without_overlay = std::make_shared<const LocalFeatures>(copies(7));
+  EXPECT_EQ(VerifyLocalMatch(seven, reference, {}).score, 0);
+  EXPECT_TRUE(VerifyLocalMatch(copies(7), reference, {}).matched);
+  // It is not pooled with the picture's own keypoints: 4 copies in each do not make 8.
+  LocalFeatures split = copies(4);
+  split.without_overlay = std::make_shared<const LocalFeatures>(copies(4));
+  EXPECT_EQ(VerifyLocalMatch(split, reference, {}).score, 0);
+  // When both answer, the better one does.
+  LocalFeatures both = copies(7);
+  both.without_overlay = std::make_shared<const LocalFeatures>(copies(12));
+  EXPECT_EQ(VerifyLocalMatch(both, reference, {}).inliers, 12);
 }
 
 TEST(LocalVerifyTest, Deterministic) {
