@@ -1,9 +1,11 @@
 // local_bench: the cost of the local-feature signal (issue 6) on ONE thread, against the
 // brute-force baseline in the same process.
 //
-//  1. Extraction: ExtractLocalFeaturesFromBytes (decode included, query form of
-//     kLocalQueryKeypoints) of a 1600x1004 JPEG made from a corpus photo with ImageMagick
-//     (or --jpeg FILE), median and p90 over --extract-runs runs.
+//  1. Extraction: ExtractLocalFeaturesFromBytes (decode included, a query as deployed:
+//     kLocalQueryKeypoints, enlarged and overlay-removed views) of a 1600x1004 JPEG made from
+//     a corpus photo with ImageMagick (or --jpeg FILE), then of the same picture with three
+//     lines of outlined block lettering drawn across it (which gets the overlay-removed view),
+//     median and p90 over --extract-runs runs each.
 //  2. Retrieval: the corpus photos' real features are registered (their first
 //     kLocalStoredKeypoints, by prefix consistency), then synthetic images up to --n: each
 //     takes the size and keypoint count of a random corpus photo and, per keypoint, the
@@ -428,20 +430,55 @@ int Run(const Flags& f) {
       return 1;
     }
   }
-  auto jpeg_bytes = ReadFileBytes(jpeg);
-  if (!jpeg_bytes.ok()) {
-    std::fprintf(stderr, "local_bench: %s: %s\n", jpeg.c_str(),
-                 jpeg_bytes.status().message().c_str());
-    return 1;
-  }
+  // The same picture with three lines of outlined block lettering across it (ImageMagick
+  // rectangles: white bars in black outlines, as meme captions), so that the query also gets
+  // its overlay-removed view.
+  const std::string lettered = jpeg.substr(0, jpeg.size() - 4) + "_lettered.jpg";
   {
+    std::string draw;
+    const int w = 1600, h = 1004, glyph_h = h / 12, stroke = glyph_h / 6;
+    const int glyph_w = glyph_h * 2 / 3, pitch = glyph_w + glyph_h / 3;
+    std::mt19937 glyphs(1);
+    auto bar = [&](int x0, int y0, int x1, int y1) {
+      draw += " -draw 'rectangle " + std::to_string(x0) + "," + std::to_string(y0) + " " +
+              std::to_string(x1) + "," + std::to_string(y1) + "'";
+    };
+    for (int line = 1; line <= 3; ++line) {
+      const int top = line * h / 4 - glyph_h / 2;
+      for (int x = w / 20; x + glyph_w < w - w / 20; x += pitch) {
+        if (glyphs() % 6 == 0) continue;
+        bar(x, top, x + stroke, top + glyph_h);
+        if (glyphs() % 2 == 0) bar(x, top, x + glyph_w, top + stroke);
+        if (glyphs() % 2 == 0) {
+          bar(x, top + glyph_h - stroke, x + glyph_w, top + glyph_h);
+        } else {
+          bar(x + glyph_w - stroke, top, x + glyph_w, top + glyph_h);
+        }
+      }
+    }
+    const std::string cmd = "convert '" + jpeg + "' -fill white -stroke black -strokewidth 5" +
+                            draw + " -quality 90 " + lettered;
+    if (std::system(cmd.c_str()) != 0) {
+      std::fprintf(stderr, "local_bench: ImageMagick failed drawing the lettering\n");
+      return 1;
+    }
+  }
+  for (const std::string& file : {jpeg, lettered}) {
+    auto bytes = ReadFileBytes(file);
+    if (!bytes.ok()) {
+      std::fprintf(stderr, "local_bench: %s: %s\n", file.c_str(), bytes.status().message().c_str());
+      return 1;
+    }
     std::vector<double> wall, cpu;
     size_t keypoints = 0;
-    LocalExtractOptions opt{.max_keypoints = kLocalQueryKeypoints};
+    bool overlay_view = false;
+    // A query as warden match and /v1/match extract it.
+    LocalExtractOptions opt{
+        .max_keypoints = kLocalQueryKeypoints, .enlarged_view = true, .overlay_view = true};
     for (int r = 0; r < f.extract_runs + 1; ++r) {
       auto t0 = Clock::now();
       double c0 = ThreadCpuSeconds();
-      auto features = ExtractLocalFeaturesFromBytes(*jpeg_bytes, opt);
+      auto features = ExtractLocalFeaturesFromBytes(*bytes, opt);
       double c1 = ThreadCpuSeconds();
       auto t1 = Clock::now();
       if (!features.ok()) {
@@ -450,15 +487,17 @@ int Run(const Flags& f) {
         return 1;
       }
       keypoints = features->keypoints.size();
+      overlay_view = features->without_overlay != nullptr;
       if (r == 0) continue;  // warm-up
       wall.push_back(Seconds(t0, t1) * 1e3);
       cpu.push_back((c1 - c0) * 1e3);
     }
     std::printf(
-        "\n[1] extraction of %s (%zu bytes, %zu keypoints), %d runs, one thread:\n"
+        "\n[1] extraction of %s (%zu bytes, %zu keypoints, %s), %d runs, one thread:\n"
         "    wall ms  median %.2f  p90 %.2f   | thread CPU ms  median %.2f  p90 %.2f\n",
-        jpeg.c_str(), jpeg_bytes->size(), keypoints, f.extract_runs, Percentile(wall, 50),
-        Percentile(wall, 90), Percentile(cpu, 50), Percentile(cpu, 90));
+        file.c_str(), bytes->size(), keypoints,
+        overlay_view ? "with the overlay-removed view" : "no overlay-removed view", f.extract_runs,
+        Percentile(wall, 50), Percentile(wall, 90), Percentile(cpu, 50), Percentile(cpu, 90));
   }
 
   // 2. Real features of the corpus (setup: --threads), then the queries' sources' transforms.
@@ -505,13 +544,20 @@ int Run(const Flags& f) {
       if (!image.ok()) continue;
       for (size_t k = 0; k < per && queries.size() < static_cast<size_t>(f.queries); ++k) {
         Image moved = Transform(*image, static_cast<int>(k), rng);
-        auto feats = ExtractLocalFeatures(moved, {.max_keypoints = kLocalQueryKeypoints});
+        // As deployed: a query's views come with it (and cost their verification).
+        auto feats = ExtractLocalFeatures(
+            moved,
+            {.max_keypoints = kLocalQueryKeypoints, .enlarged_view = true, .overlay_view = true});
         if (feats.ok()) queries.push_back({s + 1, static_cast<int>(k), std::move(feats).value()});
       }
     }
-    std::printf("    %zu queries (%zu sources x %s/%s/%s/%s) made in %.1f s\n", queries.size(),
-                sources.size(), kTransforms[0], kTransforms[1], kTransforms[2], kTransforms[3],
-                Seconds(t0, Clock::now()));
+    size_t with_view = 0;
+    for (const Query& q : queries) with_view += q.features.without_overlay != nullptr;
+    std::printf(
+        "    %zu queries (%zu sources x %s/%s/%s/%s) made in %.1f s; %zu of them carry an "
+        "overlay-removed view\n",
+        queries.size(), sources.size(), kTransforms[0], kTransforms[1], kTransforms[2],
+        kTransforms[3], Seconds(t0, Clock::now()), with_view);
   }
 
   PrintDescriptorStats(real, queries, f.print_bit_order, rng);

@@ -232,6 +232,7 @@ int RunMatchCommand(const MatchCommandOptions& o, std::FILE* out, std::FILE* err
   LocalExtractOptions local_options;
   local_options.max_keypoints = kLocalQueryKeypoints;
   local_options.enlarged_view = true;
+  local_options.overlay_view = true;
   for (const std::string& path : o.paths) {
     Result<std::vector<uint8_t>> bytes = ReadFileBytes(path);
     Result<HashRecord> record =

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,7 +14,8 @@ namespace warden::eval {
 namespace {
 
 // Descriptor layout (only this file reads it): the reference form, then the query form,
-// each as int32 width, height, count, enlarged_begin and `count` LocalKeypoint records;
+// each as int32 width, height, count, enlarged_begin and `count` LocalKeypoint records, then an
+// int32 1 followed by the overlay-removed form (LocalFeatures::without_overlay) or an int32 0;
 // pdq_local puts its PDQ hash (four 64-bit words) in front.
 constexpr size_t kPdqBytes = sizeof(PdqHash::words);
 
@@ -31,6 +33,8 @@ void AppendFeatures(const LocalFeatures& f, std::vector<uint8_t>& out) {
   const size_t at = out.size(), bytes = f.keypoints.size() * sizeof(LocalKeypoint);
   out.resize(at + bytes);
   if (bytes > 0) std::memcpy(out.data() + at, f.keypoints.data(), bytes);
+  AppendInt(f.without_overlay != nullptr ? 1 : 0, out);
+  if (f.without_overlay != nullptr) AppendFeatures(*f.without_overlay, out);
 }
 
 int32_t ReadInt(const std::vector<uint8_t>& data, size_t& at) {
@@ -54,6 +58,11 @@ LocalFeatures ReadFeatures(const std::vector<uint8_t>& data, size_t& at) {
   f.keypoints.resize(n);
   if (n > 0) std::memcpy(f.keypoints.data(), data.data() + at, n * sizeof(LocalKeypoint));
   at += n * sizeof(LocalKeypoint);
+  const int32_t has_overlay_view = ReadInt(data, at);
+  WARDEN_CHECK(has_overlay_view == 0 || has_overlay_view == 1);
+  if (has_overlay_view == 1) {
+    f.without_overlay = std::make_shared<const LocalFeatures>(ReadFeatures(data, at));
+  }
   return f;
 }
 
@@ -74,6 +83,7 @@ Result<LocalFeatures> MemoizedLocal(const SignalInput& input) {
   LocalExtractOptions options;
   options.max_keypoints = kLocalQueryKeypoints;
   options.enlarged_view = true;
+  options.overlay_view = true;
   Result<LocalFeatures> features = ExtractLocalFeaturesFromBytes(input.bytes, options);
   if (input.memo != nullptr) input.memo->local = features;
   return features;
@@ -88,6 +98,7 @@ Status AppendLocalForms(const SignalInput& input, std::vector<uint8_t>& out) {
   reference.keypoints.resize(
       std::min(PlainKeypointCount(query), static_cast<size_t>(kLocalStoredKeypoints)));
   reference.enlarged_begin = 0;
+  reference.without_overlay = nullptr;
   Result<LocalFeatures> stored = DecodeLocalFeatures(EncodeLocalFeatures(reference));
   if (!stored.ok()) return stored.status().WithContext("local features' stored form");
   AppendFeatures(*stored, out);
@@ -149,7 +160,9 @@ class LocalSignal : public Signal {
            "under 6 strong inliers (each exact one after the first counting 2 more); query 1000 "
            "keypoints (its first 700 vote in the index) and, under 320 px, as many of the image "
            "enlarged up to 2x, verified on their own (10 strong, 3 per exact), the better "
-           "answering; reference its first 100 as stored; index top 32 by IDF-weighted votes";
+           "answering; with outlined lettering across it, the same views of the picture with "
+           "the strokes filled in, verified on their own too; reference its first 100 as "
+           "stored; index top 32 by IDF-weighted votes";
   }
   ScoreDirection direction() const override { return ScoreDirection::kSimilarity; }
   std::optional<StandardPoint> standard_point() const override { return LocalStandardPoint(); }

@@ -92,8 +92,10 @@ HashedUpload HashFromRequest(const ServiceContext& ctx, const http::Request& req
     LocalExtractOptions local_options;
     local_options.max_keypoints = local_keypoints;
     // A query (more keypoints than a registered form keeps) of a small image also gets the
-    // enlarged view (warden/local_features.h).
+    // enlarged view, and one with text across it the overlay-removed view
+    // (warden/local_features.h).
     local_options.enlarged_view = local_keypoints > kLocalStoredKeypoints;
+    local_options.overlay_view = local_options.enlarged_view;
     Result<LocalFeatures> features =
         ExtractLocalFeaturesFromBytes(image, local_options, options.decode);
     if (features.ok()) {

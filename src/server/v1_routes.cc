@@ -89,13 +89,17 @@ json HashRecordJson(const HashRecord& r, bool dihedral, const SignalChoice* only
 }
 
 // The local-feature summary of a hash record in a /v1/match answer: the keypoint count (and a
-// small image's enlarged view's), never the features ({"error": ...} when extraction failed).
+// small image's enlarged view's, and the overlay-removed picture's when the upload has
+// lettering across it), never the features ({"error": ...} when extraction failed).
 json LocalSummaryJson(const HashedUpload& up) {
   if (up.local == nullptr) return {{"error", up.local_status.message()}};
   const size_t plain = PlainKeypointCount(*up.local);
   json out = {{"keypoints", plain}};
   if (plain < up.local->keypoints.size()) {
     out["enlarged_keypoints"] = up.local->keypoints.size() - plain;
+  }
+  if (up.local->without_overlay != nullptr) {
+    out["overlay_removed_keypoints"] = up.local->without_overlay->keypoints.size();
   }
   return out;
 }

@@ -11,6 +11,7 @@
 
 #include <jpeglib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -84,6 +85,41 @@ Image Shrink(const Image& image, int factor) {
     }
   }
   return out;
+}
+
+// `image` with three lines of block "letters" across it at a quarter, half and three quarters
+// of its height: white bars (two or three per glyph) in 3-pixel black outlines, as meme
+// captions are drawn.
+Image Letter(Image image) {
+  auto bar = [&](int x0, int y0, int x1, int y1, uint8_t v) {
+    for (int y = std::max(0, y0); y < std::min(image.height, y1); ++y) {
+      uint8_t* row = image.pixels.data() + static_cast<size_t>(y) * image.width * image.channels;
+      for (int x = std::max(0, x0); x < std::min(image.width, x1); ++x) {
+        for (int c = 0; c < image.channels; ++c) row[x * image.channels + c] = v;
+      }
+    }
+  };
+  auto outlined = [&](int x0, int y0, int x1, int y1) {
+    bar(x0 - 3, y0 - 3, x1 + 3, y1 + 3, 0);
+    bar(x0, y0, x1, y1, 255);
+  };
+  std::mt19937 rng(5);
+  const int glyph_h = image.height / 10, stroke = glyph_h / 6;
+  const int glyph_w = glyph_h * 2 / 3, pitch = glyph_w + glyph_h / 3;
+  for (int line = 1; line <= 3; ++line) {
+    const int top = line * image.height / 4 - glyph_h / 2;
+    for (int x = image.width / 20; x + glyph_w < image.width - image.width / 20; x += pitch) {
+      if (rng() % 6 == 0) continue;  // a space
+      outlined(x, top, x + stroke, top + glyph_h);
+      if (rng() % 2 == 0) outlined(x, top, x + glyph_w, top + stroke);
+      if (rng() % 2 == 0) {
+        outlined(x, top + glyph_h - stroke, x + glyph_w, top + glyph_h);
+      } else {
+        outlined(x + glyph_w - stroke, top, x + glyph_w, top + glyph_h);
+      }
+    }
+  }
+  return image;
 }
 
 // JPEG at `quality` (libjpeg's defaults otherwise). The inputs are valid, so libjpeg's default
@@ -295,6 +331,33 @@ TEST_F(ServeLocalTest, AThumbnailOfACropMatchesLocally) {
   EXPECT_EQ(answer["hash"]["local"].value("keypoints", 0), kLocalQueryKeypoints)
       << answer["hash"].dump();
   EXPECT_GT(answer["hash"]["local"].value("enlarged_keypoints", 0), 0) << answer["hash"].dump();
+}
+
+TEST_F(ServeLocalTest, ALetteredCropMatchesLocallyAndReportsTheOverlayRemovedView) {
+  // The 70% crop with three lines of outlined lettering across it: PDQ misses it, and the
+  // query carries the picture with the strokes filled in (warden/local_features.h).
+  const std::string jpeg = EncodeJpeg(Letter(Crop(Decode(*photo_), 200, 60, 1344, 843)), 88);
+  Json answer = Match(jpeg);
+  EXPECT_TRUE(answer.value("matched", false)) << answer.dump().substr(0, 600);
+  Json m;
+  for (const Json& match : answer["matches"]) {
+    if (match.value("item_id", int64_t{0}) == item_id_) m = match;
+  }
+  ASSERT_FALSE(m.is_null()) << answer.dump().substr(0, 600);
+  EXPECT_EQ(m.value("signal_type", ""), "local") << "PDQ misses this copy; local features do";
+  EXPECT_GE(m.value("score", 0.0), kLocalDefaultMinScore) << m.dump();
+  EXPECT_GT(m.value("inliers", 0), 0) << m.dump();
+  EXPECT_GE(m["region"].value("x0", -1.0), 0.0) << m.dump();
+  EXPECT_LE(m["region"].value("x1", 2000.0), 1344.0) << m.dump();
+  EXPECT_LE(m["region"].value("y1", 2000.0), 843.0) << m.dump();
+  EXPECT_EQ(answer["hash"]["local"].value("keypoints", 0), kLocalQueryKeypoints)
+      << answer["hash"].dump();
+  EXPECT_GT(answer["hash"]["local"].value("overlay_removed_keypoints", 0), 0)
+      << answer["hash"].dump();
+  // The plain crop has no lettering, and no such view.
+  Json plain = Match(EncodeJpeg(Crop(Decode(*photo_), 200, 60, 1344, 843), 88));
+  EXPECT_FALSE(plain["hash"]["local"].contains("overlay_removed_keypoints"))
+      << plain["hash"].dump();
 }
 
 TEST_F(ServeLocalTest, ACopyWithItsRightPartReplacedMatchesLocally) {
