@@ -47,6 +47,7 @@
 #include <thread>
 #include <vector>
 
+#include "src/local/block_lettering.h"
 #include "src/local/local_index.h"
 #include "warden/file_bytes.h"
 #include "warden/image.h"
@@ -436,25 +437,9 @@ int Run(const Flags& f) {
   const std::string lettered = jpeg.substr(0, jpeg.size() - 4) + "_lettered.jpg";
   {
     std::string draw;
-    const int w = 1600, h = 1004, glyph_h = h / 12, stroke = glyph_h / 6;
-    const int glyph_w = glyph_h * 2 / 3, pitch = glyph_w + glyph_h / 3;
-    std::mt19937 glyphs(1);
-    auto bar = [&](int x0, int y0, int x1, int y1) {
-      draw += " -draw 'rectangle " + std::to_string(x0) + "," + std::to_string(y0) + " " +
-              std::to_string(x1) + "," + std::to_string(y1) + "'";
-    };
-    for (int line = 1; line <= 3; ++line) {
-      const int top = line * h / 4 - glyph_h / 2;
-      for (int x = w / 20; x + glyph_w < w - w / 20; x += pitch) {
-        if (glyphs() % 6 == 0) continue;
-        bar(x, top, x + stroke, top + glyph_h);
-        if (glyphs() % 2 == 0) bar(x, top, x + glyph_w, top + stroke);
-        if (glyphs() % 2 == 0) {
-          bar(x, top + glyph_h - stroke, x + glyph_w, top + glyph_h);
-        } else {
-          bar(x + glyph_w - stroke, top, x + glyph_w, top + glyph_h);
-        }
-      }
+    for (const local::LetteringBar& b : local::BlockLettering(1600, 1004, 1, 12)) {
+      draw += " -draw 'rectangle " + std::to_string(b.x0) + "," + std::to_string(b.y0) + " " +
+              std::to_string(b.x1) + "," + std::to_string(b.y1) + "'";
     }
     const std::string cmd = "convert '" + jpeg + "' -fill white -stroke black -strokewidth 5" +
                             draw + " -quality 90 " + lettered;

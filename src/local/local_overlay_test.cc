@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "src/local/block_lettering.h"
 #include "warden/image.h"
 #include "warden/local_features.h"
 
@@ -48,26 +49,11 @@ void OutlinedBar(std::vector<uint8_t>& pixels, int w, int h, int x0, int y0, int
   FillRect(pixels, w, h, x0, y0, x1, y1, 255);
 }
 
-// Three lines of block "letters" (two to three outlined bars per glyph, h / size_divisor
-// high) across the picture, at a quarter, half and three quarters of its height, as meme
-// captions are laid out.
+// Three lines of block lettering (src/local/block_lettering.h), outlined one pixel wide.
 void DrawLettering(std::vector<uint8_t>& pixels, int w, int h, uint32_t seed,
                    int size_divisor = 12) {
-  std::mt19937 rng(seed);
-  const int glyph_h = std::max(8, h / size_divisor), stroke = std::max(2, glyph_h / 6);
-  const int glyph_w = glyph_h * 2 / 3, pitch = glyph_w + glyph_h / 3;
-  for (int line = 1; line <= 3; ++line) {
-    const int top = line * h / 4 - glyph_h / 2;
-    for (int x = w / 20; x + glyph_w < w - w / 20; x += pitch) {
-      if (rng() % 6 == 0) continue;                                     // a space
-      OutlinedBar(pixels, w, h, x, top, x + stroke, top + glyph_h, 1);  // stem
-      if (rng() % 2 == 0) OutlinedBar(pixels, w, h, x, top, x + glyph_w, top + stroke, 1);
-      if (rng() % 2 == 0) {
-        OutlinedBar(pixels, w, h, x, top + glyph_h - stroke, x + glyph_w, top + glyph_h, 1);
-      } else {
-        OutlinedBar(pixels, w, h, x + glyph_w - stroke, top, x + glyph_w, top + glyph_h, 1);
-      }
-    }
+  for (const local::LetteringBar& b : local::BlockLettering(w, h, seed, size_divisor)) {
+    OutlinedBar(pixels, w, h, b.x0, b.y0, b.x1, b.y1, 1);
   }
 }
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "src/local/block_lettering.h"
 #include "tests/integration/serve_fixture.h"
 #include "warden/image.h"
 #include "warden/local_features.h"
@@ -87,9 +88,8 @@ Image Shrink(const Image& image, int factor) {
   return out;
 }
 
-// `image` with three lines of block "letters" across it at a quarter, half and three quarters
-// of its height: white bars (two or three per glyph) in 3-pixel black outlines, as meme
-// captions are drawn.
+// `image` with three lines of block lettering across it (src/local/block_lettering.h): white
+// bars in 3-pixel black outlines, as meme captions are drawn.
 Image Letter(Image image) {
   auto bar = [&](int x0, int y0, int x1, int y1, uint8_t v) {
     for (int y = std::max(0, y0); y < std::min(image.height, y1); ++y) {
@@ -103,21 +103,8 @@ Image Letter(Image image) {
     bar(x0 - 3, y0 - 3, x1 + 3, y1 + 3, 0);
     bar(x0, y0, x1, y1, 255);
   };
-  std::mt19937 rng(5);
-  const int glyph_h = image.height / 10, stroke = glyph_h / 6;
-  const int glyph_w = glyph_h * 2 / 3, pitch = glyph_w + glyph_h / 3;
-  for (int line = 1; line <= 3; ++line) {
-    const int top = line * image.height / 4 - glyph_h / 2;
-    for (int x = image.width / 20; x + glyph_w < image.width - image.width / 20; x += pitch) {
-      if (rng() % 6 == 0) continue;  // a space
-      outlined(x, top, x + stroke, top + glyph_h);
-      if (rng() % 2 == 0) outlined(x, top, x + glyph_w, top + stroke);
-      if (rng() % 2 == 0) {
-        outlined(x, top + glyph_h - stroke, x + glyph_w, top + glyph_h);
-      } else {
-        outlined(x + glyph_w - stroke, top, x + glyph_w, top + glyph_h);
-      }
-    }
+  for (const local::LetteringBar& b : local::BlockLettering(image.width, image.height, 5, 10)) {
+    outlined(b.x0, b.y0, b.x1, b.y1);
   }
   return image;
 }
