@@ -211,20 +211,27 @@ std::vector<Candidate> SelectSpread(std::vector<Candidate> candidates, const Lev
   return out;
 }
 
+// The working-size picture (the longer side at most kWorkingLongSide): what every view starts
+// from.
+GreyImage WorkingImage(GreyImage grey) {
+  const int long_side = std::max(grey.width, grey.height);
+  if (long_side <= kWorkingLongSide) return grey;
+  const double f = static_cast<double>(kWorkingLongSide) / long_side;
+  const int w = std::max(1, RoundPositive(grey.width * f));
+  const int h = std::max(1, RoundPositive(grey.height * f));
+  return local::ResampleArea(grey, w, h);
+}
+
+// One view: `grey` is the working-size picture (WorkingImage), enlarged first for a small
+// query's enlarged view.
 LocalFeatures ExtractFromGrey(GreyImage grey, int source_width, int source_height,
                               int max_keypoints, bool enlarge) {
   LocalFeatures features;
   features.width = source_width;
   features.height = source_height;
-  if (grey.width < kMinImageSide || grey.height < kMinImageSide) return features;
 
   const int long_side = std::max(grey.width, grey.height);
-  if (long_side > kWorkingLongSide) {
-    const double f = static_cast<double>(kWorkingLongSide) / long_side;
-    const int w = std::max(1, RoundPositive(grey.width * f));
-    const int h = std::max(1, RoundPositive(grey.height * f));
-    grey = local::ResampleArea(grey, w, h);
-  } else if (enlarge) {
+  if (enlarge) {
     const double f = std::min(kMaxEnlargement, static_cast<double>(kLocalEnlargeBelow) / long_side);
     const int w = std::max(grey.width, RoundPositive(grey.width * f));
     const int h = std::max(grey.height, RoundPositive(grey.height * f));
@@ -259,17 +266,6 @@ LocalFeatures ExtractFromGrey(GreyImage grey, int source_width, int source_heigh
   return features;
 }
 
-// The working-size picture (the longer side at most kWorkingLongSide): what every view starts
-// from.
-GreyImage WorkingImage(GreyImage grey) {
-  const int long_side = std::max(grey.width, grey.height);
-  if (long_side <= kWorkingLongSide) return grey;
-  const double f = static_cast<double>(kWorkingLongSide) / long_side;
-  const int w = std::max(1, RoundPositive(grey.width * f));
-  const int h = std::max(1, RoundPositive(grey.height * f));
-  return local::ResampleArea(grey, w, h);
-}
-
 // The plain extraction, then for a small query its enlarged view after it (LocalFeatures::
 // enlarged_begin). `grey` is at working size.
 LocalFeatures ExtractViews(GreyImage grey, int source_width, int source_height,
@@ -297,6 +293,12 @@ LocalFeatures ExtractViews(GreyImage grey, int source_width, int source_height,
 // them (LocalFeatures::without_overlay).
 LocalFeatures ExtractFromGrey(GreyImage grey, int source_width, int source_height,
                               const LocalExtractOptions& options) {
+  if (grey.width < kMinImageSide || grey.height < kMinImageSide) {
+    LocalFeatures none;
+    none.width = source_width;
+    none.height = source_height;
+    return none;
+  }
   GreyImage working = WorkingImage(std::move(grey));
   std::optional<GreyImage> cleaned;
   if (options.overlay_view && working.width >= kMinImageSide && working.height >= kMinImageSide) {
