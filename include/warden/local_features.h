@@ -76,8 +76,9 @@ struct LocalFeatures {
   // A QUERY whose picture carries bright lettering outlined in dark (captions, meme text;
   // LocalExtractOptions::overlay_view) also carries the features of the picture with those
   // strokes filled in from their surroundings: its own plain view and, for a small query, its
-  // own enlarged view. The verifier tries it as one more query and keeps the better answer;
-  // the index votes with it too. Null: no such view. Never stored.
+  // own enlarged view. The verifier pools its plain view with the query's (the same picture in
+  // the same geometry, each keeping corners the other lost), tries its views on their own too,
+  // and keeps the best answer; the index votes with it too. Null: no such view. Never stored.
   std::shared_ptr<const LocalFeatures> without_overlay = nullptr;
 };
 

@@ -77,7 +77,7 @@ std::vector<uint8_t> OverlayMask(const GreyImage& image) {
   for (size_t i = 0; i < n; ++i) {
     mask[i] = (bright[i] != 0 && near_dark[i] != 0) || (dark[i] != 0 && near_bright[i] != 0);
   }
-  for (int step = 0; step < kOverlayWiden; ++step) Widen(mask, w, h);
+  for (int step = 0; step < OverlayWidening(w, h); ++step) Widen(mask, w, h);
   return mask;
 }
 

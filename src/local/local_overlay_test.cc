@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <random>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -85,20 +86,23 @@ Image MidGreyScene(int w, int h, uint32_t seed) {
 }
 
 TEST(OverlayMaskTest, MarksAnOutlinedStrokeAndItsEdgeOnly) {
-  GreyImage g = Ramp(200, 120);
-  OutlinedBar(g.pixels, g.width, g.height, 40, 50, 160, 56, 2);  // outline: rows 48..57
-  const std::vector<uint8_t> mask = OverlayMask(g);
-  ASSERT_EQ(mask.size(), g.pixels.size());
-  auto at = [&](int x, int y) { return mask[static_cast<size_t>(y) * g.width + x]; };
-  // The fill, the outline and two pixels of edge beyond it.
-  for (int y = 46; y <= 59; ++y) {
-    for (int x = 40; x < 160; ++x) EXPECT_EQ(at(x, y), 1) << x << "," << y;
+  // The fill, the outline and two pixels of edge beyond it; one pixel in a picture whose
+  // shorter side is under 200.
+  for (const auto& [w, h, edge] : {std::tuple{300, 220, 2}, std::tuple{200, 120, 1}}) {
+    GreyImage g = Ramp(w, h);
+    OutlinedBar(g.pixels, g.width, g.height, 40, 50, 160, 56, 2);  // outline: rows 48..57
+    const std::vector<uint8_t> mask = OverlayMask(g);
+    ASSERT_EQ(mask.size(), g.pixels.size());
+    auto at = [&](int x, int y) { return mask[static_cast<size_t>(y) * g.width + x]; };
+    for (int y = 48 - edge; y <= 57 + edge; ++y) {
+      for (int x = 40; x < 160; ++x) EXPECT_EQ(at(x, y), 1) << w << ": " << x << "," << y;
+    }
+    for (int x = 0; x < g.width; ++x) {
+      EXPECT_EQ(at(x, 47 - edge), 0) << w << ": " << x;
+      EXPECT_EQ(at(x, 58 + edge), 0) << w << ": " << x;
+    }
+    for (int y = 0; y < g.height; ++y) EXPECT_EQ(at(10, y), 0) << w << ": " << y;
   }
-  for (int x = 0; x < g.width; ++x) {
-    EXPECT_EQ(at(x, 44), 0) << x;
-    EXPECT_EQ(at(x, 61), 0) << x;
-  }
-  for (int y = 0; y < g.height; ++y) EXPECT_EQ(at(10, y), 0) << y;
 }
 
 TEST(OverlayMaskTest, LeavesWhiteOrBlackAloneWithoutTheOther) {
@@ -128,7 +132,8 @@ std::vector<uint8_t> BruteForceMask(const GreyImage& g) {
                                           (v(x, y) <= local::kOverlayDark && near_bright);
     }
   }
-  for (int step = 0; step < local::kOverlayWiden; ++step) {
+  // Two widening steps, one when the shorter side is under 200 pixels.
+  for (int step = 0; step < (std::min(w, h) < 200 ? 1 : 2); ++step) {
     std::vector<uint8_t> next = m;
     for (int y = 0; y < h; ++y) {
       for (int x = 0; x < w; ++x) {

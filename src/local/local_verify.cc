@@ -212,13 +212,38 @@ LocalMatch VerifyLocalMatchWith(const LocalFeatures& query, const LocalFeatures&
 
 namespace {
 
+// Appends the pairs of one extraction of the query (`keypoints`, numbered from `offset` in the
+// view) with the reference. Its head and its spread tail are paired separately: the tail's many
+// weak corners must not take a head keypoint's pair away (as the nearest, or as a close second
+// that fails the ratio test), so every pair the head alone finds is still tried.
+void PairExtraction(std::span<const LocalKeypoint> keypoints, size_t offset,
+                    const LocalFeatures& reference, const PairingOptions& pairing,
+                    std::vector<DescriptorPair>& pairs) {
+  const size_t head = std::min(keypoints.size(), static_cast<size_t>(kLocalQueryHeadKeypoints));
+  for (DescriptorPair p : PairDescriptors(keypoints.first(head), reference.keypoints, pairing)) {
+    p.query += static_cast<int>(offset);
+    pairs.push_back(p);
+  }
+  if (keypoints.size() > head) {
+    for (DescriptorPair p :
+         PairDescriptors(keypoints.subspan(head), reference.keypoints, pairing)) {
+      p.query += static_cast<int>(offset + head);
+      pairs.push_back(p);
+    }
+  }
+}
+
 // One view of the query: `keypoints` (a span into the query's, which starts at
-// `first_index` there) of a width x height image. VerifyLocalMatchDetailed splits a small
-// query's enlarged view off; inliers name query keypoints by their index in the whole query.
+// `first_index` there) of a width x height image, and optionally `also`: a second extraction
+// of the same picture in the same pixel coordinates (the overlay-removed one), paired on its
+// own and verified together with the first. VerifyLocalMatchDetailed splits a small query's
+// enlarged view off; inliers name query keypoints as LocalInlier::query says (`also`'s from
+// `also_first_index`).
 LocalMatch VerifyView(std::span<const LocalKeypoint> keypoints, int width, int height,
                       size_t first_index, const LocalFeatures& reference,
                       const LocalVerifyOptions& options, const LocalVerifyParams& params,
-                      std::vector<LocalInlier>* inliers) {
+                      std::vector<LocalInlier>* inliers, std::span<const LocalKeypoint> also = {},
+                      size_t also_first_index = 0) {
   if (inliers != nullptr) inliers->clear();
   WARDEN_CHECK(params.score_grid >= 1 && params.score_grid <= 64);
   const Tolerances tol(params);
@@ -227,27 +252,18 @@ LocalMatch VerifyView(std::span<const LocalKeypoint> keypoints, int width, int h
       reference.width <= 0 || reference.height <= 0) {
     return m;
   }
-  // The query's head and its spread tail are paired separately: the tail's many weak corners
-  // must not take a head keypoint's pair away (as the nearest, or as a close second that fails
-  // the ratio test), so every pair the head alone finds is still tried.
-  const size_t head = std::min(keypoints.size(), static_cast<size_t>(kLocalQueryHeadKeypoints));
   const PairingOptions pairing{params.max_distance, params.max_ratio};
-  std::vector<DescriptorPair> pairs =
-      PairDescriptors(keypoints.first(head), reference.keypoints, pairing);
-  if (keypoints.size() > head) {
-    for (DescriptorPair p :
-         PairDescriptors(keypoints.subspan(head), reference.keypoints, pairing)) {
-      p.query += static_cast<int>(head);
-      pairs.push_back(p);
-    }
-  }
+  std::vector<DescriptorPair> pairs;
+  PairExtraction(keypoints, 0, reference, pairing, pairs);
+  if (!also.empty()) PairExtraction(also, keypoints.size(), reference, pairing, pairs);
   m.tentative = static_cast<int>(pairs.size());
   if (m.tentative < std::max(2, params.min_inliers)) return m;
 
   std::vector<Candidate> cs;
   cs.reserve(pairs.size());
   for (const DescriptorPair& p : pairs) {
-    const LocalKeypoint& q = keypoints[p.query];
+    const size_t qi = static_cast<size_t>(p.query);
+    const LocalKeypoint& q = qi < keypoints.size() ? keypoints[qi] : also[qi - keypoints.size()];
     const LocalKeypoint& r = reference.keypoints[p.reference];
     Candidate c;
     c.points = {r.x, r.y, q.x, q.y};
@@ -380,8 +396,11 @@ LocalMatch VerifyView(std::span<const LocalKeypoint> keypoints, int width, int h
     box.x1 = std::max(box.x1, static_cast<float>(p.qx));
     box.y1 = std::max(box.y1, static_cast<float>(p.qy));
     if (inliers != nullptr) {
-      inliers->push_back({cs[k].query + static_cast<int>(first_index), cs[k].reference,
-                          cs[k].distance, static_cast<float>(p.rx), static_cast<float>(p.ry),
+      const size_t qi = static_cast<size_t>(cs[k].query);
+      const size_t named =
+          qi < keypoints.size() ? qi + first_index : qi - keypoints.size() + also_first_index;
+      inliers->push_back({static_cast<int>(named), cs[k].reference, cs[k].distance,
+                          static_cast<float>(p.rx), static_cast<float>(p.ry),
                           static_cast<float>(p.qx), static_cast<float>(p.qy),
                           static_cast<float>(std::sqrt(residual2))});
     }
@@ -440,14 +459,40 @@ LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatu
   overlay_params.min_strong_inliers = params.overlay_min_strong_inliers;
   overlay_params.enlarged_min_strong_inliers =
       std::max(params.enlarged_min_strong_inliers, params.overlay_min_strong_inliers);
+  const LocalFeatures& cleaned = *query.without_overlay;
+  const std::span<const LocalKeypoint> own(query.keypoints), other(cleaned.keypoints);
+  const size_t own_plain = PlainKeypointCount(query), other_plain = PlainKeypointCount(cleaned);
+  LocalMatch best = a;
+  auto consider = [&](const LocalMatch& m, std::vector<LocalInlier>& m_inliers) {
+    if (m.score > best.score || (m.score == best.score && m.inliers > best.inliers)) {
+      best = m;
+      if (inliers != nullptr) *inliers = std::move(m_inliers);
+    }
+  };
   std::vector<LocalInlier> other_inliers;
-  const LocalMatch b = VerifyViews(*query.without_overlay, reference, options, overlay_params,
-                                   inliers != nullptr ? &other_inliers : nullptr);
-  if (b.score > a.score || (b.score == a.score && b.inliers > a.inliers)) {
-    if (inliers != nullptr) *inliers = std::move(other_inliers);
-    return b;
+  // Its plain view is pooled with the query's: the two are the same picture in the same
+  // geometry, and each keeps corners the other lost (the fill erases the photo's own corners
+  // that the mask took; the lettering spoils the descriptors its strokes cross). Each
+  // extraction is paired on its own, so neither takes the other's pairs.
+  consider(VerifyView(own.first(own_plain), query.width, query.height, 0, reference, options,
+                      overlay_params, inliers != nullptr ? &other_inliers : nullptr,
+                      other.first(other_plain), own.size()),
+           other_inliers);
+  // ... and on its own: RANSAC over the pooled pairs can settle on a different geometry.
+  consider(VerifyView(other.first(other_plain), query.width, query.height, own.size(), reference,
+                      options, overlay_params, inliers != nullptr ? &other_inliers : nullptr),
+           other_inliers);
+  if (other_plain < other.size()) {
+    // Its enlarged view (a small query) on its own, as the query's own enlarged view.
+    LocalVerifyParams enlarged_params = overlay_params;
+    enlarged_params.min_strong_inliers = overlay_params.enlarged_min_strong_inliers;
+    enlarged_params.exact_bonus = overlay_params.enlarged_exact_bonus;
+    consider(VerifyView(other.subspan(other_plain), query.width, query.height,
+                        own.size() + other_plain, reference, options, enlarged_params,
+                        inliers != nullptr ? &other_inliers : nullptr),
+             other_inliers);
   }
-  return a;
+  return best;
 }
 
 }  // namespace warden

@@ -98,7 +98,9 @@ LocalMatch VerifyLocalMatchWith(const LocalFeatures& query, const LocalFeatures&
 
 // One inlier of the final geometry, for diagnostics and tuning runs.
 struct LocalInlier {
-  int query = 0;  // index into the query's keypoints (without_overlay's when that answered)
+  // Index into the query's keypoints; i >= query.keypoints.size() names keypoint
+  // i - query.keypoints.size() of its without_overlay view.
+  int query = 0;
   int reference = 0;                     // index into the reference's keypoints
   int distance = 0;                      // Hamming distance of the two descriptors, 0..256
   float rx = 0, ry = 0, qx = 0, qy = 0;  // positions, pixels

@@ -302,9 +302,9 @@ TEST(LocalVerifyTest, TheQuerysTailCannotTakeItsHeadsPairs) {
 // with 4 descriptor bits flipped (exact inliers), `strong` with 12 (strong, not exact) and
 // `weak` with 24 (inliers, not strong), among 200 unrelated keypoints.
 LocalFeatures CopiesWithFlippedBits(std::mt19937& rng, const LocalFeatures& reference, int exact,
-                                    int strong, int weak) {
+                                    int strong, int weak, int first = 0) {
   LocalFeatures q = MakeReference(rng, 200, reference.width, reference.height);
-  int next = 0;
+  int next = first;
   const std::pair<int, int> groups[] = {{exact, 4}, {strong, 12}, {weak, 24}};
   for (const auto& [count, bits] : groups) {
     for (int i = 0; i < count; ++i, next += 7) {
@@ -420,7 +420,7 @@ TEST(LocalVerifyTest, AnEnlargedViewIsVerifiedOnItsOwnAndMoreStrictly) {
   EXPECT_TRUE(VerifyLocalMatch(pooled, reference, {}).matched);
 }
 
-TEST(LocalVerifyTest, TheOverlayRemovedPictureIsVerifiedOnItsOwnAndMoreStrictly) {
+TEST(LocalVerifyTest, TheOverlayRemovedPictureIsPooledWithTheQueryAndNeedsMore) {
   ASSERT_EQ(LocalVerifyParams{}.overlay_min_strong_inliers, 8);
   std::mt19937 rng(44);
   const LocalFeatures reference = MakeReference(rng, kLocalStoredKeypoints, 1000, 700);
@@ -434,10 +434,11 @@ TEST(LocalVerifyTest, TheOverlayRemovedPictureIsVerifiedOnItsOwnAndMoreStrictly)
       VerifyLocalMatchDetailed(query, reference, {}, LocalVerifyParams{}, &inliers);
   EXPECT_TRUE(m.matched);
   EXPECT_EQ(m.inliers, 8);
-  // The inliers index the overlay-removed picture's keypoints.
+  // The inliers name the overlay-removed picture's keypoints after the query's own.
   ASSERT_EQ(inliers.size(), 8u);
   for (const LocalInlier& in : inliers) {
-    EXPECT_EQ(query.without_overlay->keypoints[in.query].descriptor[20],
+    ASSERT_GE(static_cast<size_t>(in.query), query.keypoints.size());
+    EXPECT_EQ(query.without_overlay->keypoints[in.query - query.keypoints.size()].descriptor[20],
               reference.keypoints[in.reference].descriptor[20]);
   }
   EXPECT_EQ(VerifyLocalMatch(nothing, reference, {}).score, 0);
@@ -446,10 +447,36 @@ TEST(LocalVerifyTest, TheOverlayRemovedPictureIsVerifiedOnItsOwnAndMoreStrictly)
   seven.without_overlay = std::make_shared<const LocalFeatures>(copies(7));
   EXPECT_EQ(VerifyLocalMatch(seven, reference, {}).score, 0);
   EXPECT_TRUE(VerifyLocalMatch(copies(7), reference, {}).matched);
-  // It is not pooled with the picture's own keypoints: 4 copies in each do not make 8.
-  LocalFeatures split = copies(4);
-  split.without_overlay = std::make_shared<const LocalFeatures>(copies(4));
-  EXPECT_EQ(VerifyLocalMatch(split, reference, {}).score, 0);
+  // It is pooled with the picture's own keypoints (the same picture, the same geometry):
+  // copies of 4 registered keypoints in the lettered picture and of 4 others in the filled-in
+  // one make 8, and the inliers come from both...
+  LocalFeatures split = CopiesWithFlippedBits(rng, reference, 0, 4, 0, 0);
+  split.without_overlay =
+      std::make_shared<const LocalFeatures>(CopiesWithFlippedBits(rng, reference, 0, 4, 0, 3));
+  std::vector<LocalInlier> pooled_inliers;
+  const LocalMatch pooled =
+      VerifyLocalMatchDetailed(split, reference, {}, LocalVerifyParams{}, &pooled_inliers);
+  EXPECT_TRUE(pooled.matched);
+  EXPECT_EQ(pooled.inliers, 8);
+  int from_own = 0;
+  for (const LocalInlier& in : pooled_inliers) {
+    const size_t q = static_cast<size_t>(in.query);
+    const bool own = q < split.keypoints.size();
+    from_own += own ? 1 : 0;
+    const LocalKeypoint& kp =
+        own ? split.keypoints[q] : split.without_overlay->keypoints[q - split.keypoints.size()];
+    EXPECT_EQ(kp.descriptor[20], reference.keypoints[in.reference].descriptor[20]);
+  }
+  EXPECT_EQ(from_own, 4);
+  // ... still with the stricter minimum (4 + 3 do not make 8), and a registered keypoint found
+  // in both counts once (copies of the same 4 do not make 8).
+  LocalFeatures short_split = CopiesWithFlippedBits(rng, reference, 0, 4, 0, 0);
+  short_split.without_overlay =
+      std::make_shared<const LocalFeatures>(CopiesWithFlippedBits(rng, reference, 0, 3, 0, 3));
+  EXPECT_EQ(VerifyLocalMatch(short_split, reference, {}).score, 0);
+  LocalFeatures same = copies(4);
+  same.without_overlay = std::make_shared<const LocalFeatures>(copies(4));
+  EXPECT_EQ(VerifyLocalMatch(same, reference, {}).score, 0);
   // When both answer, the better one does.
   LocalFeatures both = copies(7);
   both.without_overlay = std::make_shared<const LocalFeatures>(copies(12));
