@@ -3,7 +3,7 @@
 //
 //  1. Extraction: ExtractLocalFeaturesFromBytes (decode included, a query as deployed:
 //     kLocalQueryKeypoints, enlarged and overlay-removed views) of a 1600x1004 JPEG made from
-//     a corpus photo with ImageMagick (or --jpeg FILE), then of the same picture with three
+//     a corpus photo (area-averaged, JPEG 90; or --jpeg FILE), then of the same picture with three
 //     lines of outlined block lettering drawn across it (which gets the overlay-removed view),
 //     median and p90 over --extract-runs runs each.
 //  2. Retrieval: the corpus photos' real features are registered (their first
@@ -45,8 +45,10 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "bench/bench_images.h"
 #include "src/local/block_lettering.h"
 #include "src/local/local_index.h"
 #include "warden/file_bytes.h"
@@ -411,6 +413,39 @@ void PrintDescriptorStats(const std::vector<LocalFeatures>& real, const std::vec
   std::printf("\n");
 }
 
+// A corpus photo resized (area averaging) to 1600x1004 and encoded as JPEG quality 90.
+Result<std::vector<uint8_t>> Photo1600x1004(const std::string& path) {
+  WARDEN_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileBytes(path));
+  WARDEN_ASSIGN_OR_RETURN(Image img, DecodeImage(bytes, {}));
+  if (img.channels == 1) {
+    std::vector<uint8_t> rgb(img.pixels.size() * 3);
+    for (size_t i = 0; i < img.pixels.size(); ++i)
+      rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = img.pixels[i];
+    img.pixels = std::move(rgb);
+    img.channels = 3;
+  }
+  return bench::EncodeJpeg(bench::ResizeArea(img, 0, 0, img.width, img.height, 1600, 1004), 90);
+}
+
+// `jpeg` decoded, with three lines of block lettering (src/local/block_lettering.h) drawn as
+// white bars in 5-pixel black outlines, encoded again at quality 90.
+Result<std::vector<uint8_t>> WithLettering(const std::vector<uint8_t>& jpeg) {
+  WARDEN_ASSIGN_OR_RETURN(Image img, DecodeImage(jpeg, {}));
+  const int w = img.width, h = img.height, c = img.channels;
+  auto fill = [&](int x0, int y0, int x1, int y1, uint8_t v) {
+    for (int y = std::max(0, y0); y < std::min(h, y1); ++y) {
+      for (int x = std::max(0, x0); x < std::min(w, x1); ++x) {
+        std::memset(&img.pixels[(static_cast<size_t>(y) * w + x) * c], v, c);
+      }
+    }
+  };
+  for (const local::LetteringBar& b : local::BlockLettering(w, h, 1, 12)) {
+    fill(b.x0 - 3, b.y0 - 3, b.x1 + 3, b.y1 + 3, 0);
+    fill(b.x0 + 2, b.y0 + 2, b.x1 - 2, b.y1 - 2, 255);
+  }
+  return bench::EncodeJpeg(img, 90);
+}
+
 int Run(const Flags& f) {
   std::printf("local_bench: %s %d\n", std::string(kLocalAlgorithm).c_str(), kLocalAlgorithmVersion);
   std::vector<std::string> groups;
@@ -422,38 +457,27 @@ int Run(const Flags& f) {
 
   // 1. Extraction of a 1600x1004 JPEG, decode included, one thread.
   std::string jpeg = f.jpeg;
+  Result<std::vector<uint8_t>> base = Status::Internal("unset");
   if (jpeg.empty()) {
-    jpeg = "/tmp/local_bench_1600x1004.jpg";
-    std::string cmd =
-        "convert '" + paths[paths.size() / 2] + "' -resize '1600x1004!' -quality 90 " + jpeg;
-    if (std::system(cmd.c_str()) != 0) {
-      std::fprintf(stderr, "local_bench: ImageMagick failed: %s\n", cmd.c_str());
-      return 1;
-    }
+    jpeg = paths[paths.size() / 2] + " at 1600x1004, JPEG 90";
+    base = Photo1600x1004(paths[paths.size() / 2]);
+  } else {
+    base = ReadFileBytes(jpeg);
   }
-  // The same picture with three lines of outlined block lettering across it (ImageMagick
-  // rectangles: white bars in black outlines, as meme captions), so that the query also gets
-  // its overlay-removed view.
-  const std::string lettered = jpeg.substr(0, jpeg.size() - 4) + "_lettered.jpg";
-  {
-    std::string draw;
-    for (const local::LetteringBar& b : local::BlockLettering(1600, 1004, 1, 12)) {
-      draw += " -draw 'rectangle " + std::to_string(b.x0) + "," + std::to_string(b.y0) + " " +
-              std::to_string(b.x1) + "," + std::to_string(b.y1) + "'";
-    }
-    const std::string cmd = "convert '" + jpeg + "' -fill white -stroke black -strokewidth 5" +
-                            draw + " -quality 90 " + lettered;
-    if (std::system(cmd.c_str()) != 0) {
-      std::fprintf(stderr, "local_bench: ImageMagick failed drawing the lettering\n");
-      return 1;
-    }
+  if (!base.ok()) {
+    std::fprintf(stderr, "local_bench: %s: %s\n", jpeg.c_str(), base.status().message().c_str());
+    return 1;
   }
-  for (const std::string& file : {jpeg, lettered}) {
-    auto bytes = ReadFileBytes(file);
-    if (!bytes.ok()) {
-      std::fprintf(stderr, "local_bench: %s: %s\n", file.c_str(), bytes.status().message().c_str());
-      return 1;
-    }
+  // The same picture with three lines of outlined block lettering across it (white bars in
+  // black outlines, as meme captions), so that the query also gets its overlay-removed view.
+  Result<std::vector<uint8_t>> lettered = WithLettering(*base);
+  if (!lettered.ok()) {
+    std::fprintf(stderr, "local_bench: lettering: %s\n", lettered.status().message().c_str());
+    return 1;
+  }
+  const std::pair<std::string, const std::vector<uint8_t>*> inputs[] = {
+      {jpeg, &*base}, {jpeg + " with lettering", &*lettered}};
+  for (const auto& [file, bytes] : inputs) {
     std::vector<double> wall, cpu;
     size_t keypoints = 0;
     bool overlay_view = false;
