@@ -453,8 +453,9 @@ LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatu
                                     std::vector<LocalInlier>* inliers) {
   const LocalMatch a = VerifyViews(query, reference, options, params, inliers);
   if (query.without_overlay == nullptr) return a;
-  // The overlay-removed picture is one more query, verified on its own (its inliers' query
-  // indexes are into its own keypoints); the better answer wins, the plain one on a tie.
+  // The overlay-removed picture, pooled with the query and on its own, with its stricter
+  // minimum (LocalVerifyParams::overlay_min_strong_inliers); the best answer wins, the query's
+  // own on a tie.
   LocalVerifyParams overlay_params = params;
   overlay_params.min_strong_inliers = params.overlay_min_strong_inliers;
   overlay_params.enlarged_min_strong_inliers =
