@@ -3,7 +3,8 @@
 // retrieval index. The first two input bytes (little-endian) give the length of the first
 // stored form; the rest is the second. Checked:
 //  - a rejected form has an error message; an accepted one has its keypoints inside the image
-//    and no more than kLocalStoredKeypoints, and encoding it again gives the same bytes;
+//    and no more than kLocalStoredKeypoints, and encoding it again gives the same bytes (a
+//    version-1 form: version 2's);
 //  - verifying one decoded form against the other (either way round) gives finite numbers in
 //    range: inliers <= tentative pairs <= the reference's keypoints, coverage in [0, 1], a
 //    match only at score >= min_score, the matched region inside the query;
@@ -30,12 +31,19 @@ bool Decode(std::span<const uint8_t> bytes, warden::LocalFeatures* out) {
   if (f->keypoints.size() > static_cast<size_t>(warden::kLocalStoredKeypoints)) __builtin_trap();
   for (const warden::LocalKeypoint& kp : f->keypoints) {
     if (!(kp.x >= 0 && kp.x < f->width && kp.y >= 0 && kp.y < f->height)) __builtin_trap();
-    if (!std::isfinite(kp.scale) || !(kp.scale >= 1) || !std::isfinite(kp.angle)) __builtin_trap();
+    if (!std::isfinite(kp.scale) || !(kp.scale > 0) || !std::isfinite(kp.angle)) __builtin_trap();
   }
-  const std::vector<uint8_t> again = warden::EncodeLocalFeatures(*f);
-  if (again.size() != bytes.size() || !std::equal(again.begin(), again.end(), bytes.begin())) {
-    __builtin_trap();
+  // Encoding writes version 2: a version-1 form comes back with that version byte, and the
+  // same scale bytes while they are under 128 (version 1's unsigned scales above 127 are levels
+  // no extractor makes, clamped by version 2's signed byte).
+  std::vector<uint8_t> again = warden::EncodeLocalFeatures(*f);
+  if (again.size() != bytes.size()) __builtin_trap();
+  bool v1_large_scale = false;
+  if (bytes[3] == 1) {
+    again[3] = 1;
+    for (size_t k = 14 + 4; k < bytes.size(); k += 38) v1_large_scale |= bytes[k] >= 128;
   }
+  if (!v1_large_scale && !std::equal(again.begin(), again.end(), bytes.begin())) __builtin_trap();
   *out = std::move(*f);
   return true;
 }

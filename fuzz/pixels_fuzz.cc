@@ -8,7 +8,8 @@
 //    views, are deterministic, keep at most the keypoints asked for (twice that with the
 //    enlarged view, in each of the plain and overlay-removed pictures), lie inside the image
 //    with finite scale and angle, and a registration-sized set survives the stored form
-//    (decoding its encoding gives the same positions to within half a bin).
+//    (decoding its encoding gives the same positions to within half a bin) and equals the one
+//    RegisteredLocalFeatures derives from the query-sized extraction.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -70,7 +71,10 @@ void CheckViews(const warden::Image& image, const warden::LocalFeatures& f,
   if (f.enlarged_begin > 0 && !options.enlarged_view) __builtin_trap();
   for (const warden::LocalKeypoint& kp : f.keypoints) {
     if (!(kp.x >= 0 && kp.x < image.width && kp.y >= 0 && kp.y < image.height)) __builtin_trap();
-    if (!std::isfinite(kp.scale) || !(kp.scale >= 1) || !std::isfinite(kp.angle)) __builtin_trap();
+    // Scales are in the plain view's units: an enlarged view's (up to 4x) go down to 1/4.
+    if (!std::isfinite(kp.scale) || !(kp.scale >= 0.25f) || !std::isfinite(kp.angle)) {
+      __builtin_trap();
+    }
   }
 }
 
@@ -118,5 +122,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckPdq(image);
   CheckLocal(image, {warden::kLocalStoredKeypoints, false});
   CheckLocal(image, {warden::kLocalQueryKeypoints, true, true});
+  // The registered form derived from a query's extraction is the registration's own.
+  auto registered = warden::ExtractLocalFeatures(image, {warden::kLocalStoredKeypoints, false});
+  auto query = warden::ExtractLocalFeatures(image, {warden::kLocalQueryKeypoints, true, true});
+  if (!registered.ok() || !query.ok() ||
+      !SameFeatures(*registered, warden::RegisteredLocalFeatures(*query))) {
+    __builtin_trap();
+  }
   return 0;
 }

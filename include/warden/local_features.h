@@ -34,7 +34,9 @@ namespace warden {
 
 // Algorithm name and version stored with every local signal (the store's algorithm columns).
 inline constexpr std::string_view kLocalAlgorithm = "warden-local";
-inline constexpr int kLocalAlgorithmVersion = 1;
+// Version 2: a registered picture under kLocalEnlargeBelow holds keypoints of both its views
+// (LocalExtractOptions); version 1's forms still decode and match.
+inline constexpr int kLocalAlgorithmVersion = 2;
 
 inline constexpr int kLocalDescriptorBytes = 32;  // 256-bit binary descriptor
 // The encoded form of a registered (stored) image never exceeds this many bytes.
@@ -54,7 +56,8 @@ struct LocalKeypoint {
   // x source_height): 0 <= x < width, 0 <= y < height, pixel centres at +0.5.
   float x = 0;
   float y = 0;
-  // Patch size relative to the detector's base level (1 = finest level; 1.2^k at level k).
+  // Patch size relative to the detector's base level at working size (1 = finest level; 1.2^k
+  // at level k; 1.2^k / the enlargement in an enlarged view).
   float scale = 1;
   // Dominant orientation of the patch, radians in [-pi, pi).
   float angle = 0;
@@ -68,10 +71,11 @@ struct LocalFeatures {
   int height = 0;
   std::vector<LocalKeypoint> keypoints;  // strongest first after spatial spreading
   // A QUERY of a small image (LocalExtractOptions::enlarged_view) also carries a second view:
-  // keypoints[enlarged_begin..] are those of the image enlarged up to twice (to
+  // keypoints[enlarged_begin..] are those of the image enlarged up to 4 times (to
   // kLocalEnlargeBelow pixels on its longer side), in the same pixel coordinates. The
   // verifier matches each view on its own and keeps the better; the index votes with both.
-  // 0: no second view. Never stored (registered forms are always the plain view).
+  // 0: no second view. Never stored as such (a registered form mixes the views:
+  // RegisteredLocalFeatures).
   size_t enlarged_begin = 0;
   // A QUERY whose picture carries bright lettering outlined in dark (captions, meme text;
   // LocalExtractOptions::overlay_view) also carries the features of the picture with those
@@ -100,6 +104,11 @@ struct LocalExtractOptions {
   // enlarged view's keypoints (at most max_keypoints more; LocalFeatures::enlarged_begin). A
   // thumbnail of a registered photo has too few pixels for the registered corners' patches at
   // its own size; enlarged, the pyramid reaches them.
+  // false (a registration): such a small image gives its plain view's first 50 keypoints,
+  // then those of its enlarged view's first kLocalQueryKeypoints that are finer than the plain
+  // view's finest level, then the plain view's rest, as one list (algorithm version 2).
+  // Text across a small picture leaves only narrow patches free, which the enlarged view's
+  // finer keypoints still describe (docs/local-features.md, "Small registered pictures").
   bool enlarged_view = false;
   // For a query: when the picture has enough overlay strokes (src/local/local_overlay.h), also
   // extract it with them filled in (LocalFeatures::without_overlay). Text across a registered
@@ -120,6 +129,12 @@ Result<LocalFeatures> ExtractLocalFeatures(const Image& image, const LocalExtrac
 Result<LocalFeatures> ExtractLocalFeaturesFromBytes(std::span<const uint8_t> bytes,
                                                     const LocalExtractOptions& options,
                                                     const DecodeOptions& decode = {});
+
+// The registered form of a picture from its query extraction (enlarged_view, max_keypoints at
+// least kLocalQueryKeypoints): equal to its extraction with max_keypoints =
+// kLocalStoredKeypoints and without enlarged_view (each view's order is prefix-consistent),
+// without a second decode. The overlay-removed view is dropped.
+LocalFeatures RegisteredLocalFeatures(const LocalFeatures& query);
 
 // The stored form: a magic/version header, width, height, then per keypoint its quantised
 // position, scale and angle and its descriptor, of the plain view only. REQUIRES

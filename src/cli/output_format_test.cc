@@ -150,7 +150,7 @@ TEST(OutputFormatTest, LocalInEveryFormat) {
   EXPECT_EQ(j["local"], "0a1b2c");
   EXPECT_EQ(j["local_keypoints"], 3);
   EXPECT_EQ(j["local_algorithm"], "warden-local");
-  EXPECT_EQ(j["local_algorithm_version"], 1);
+  EXPECT_EQ(j["local_algorithm_version"], 2);
   EXPECT_FALSE(nlohmann::json::parse(FormatRecord(OutputFormat::kJson, "a.jpg", r, false))
                    .contains("local"));
   // No keypoints: an empty tagged field in text, null in JSON.

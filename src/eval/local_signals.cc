@@ -93,12 +93,8 @@ Result<LocalFeatures> MemoizedLocal(const SignalInput& input) {
 // from the stored form, then the query form.
 Status AppendLocalForms(const SignalInput& input, std::vector<uint8_t>& out) {
   WARDEN_ASSIGN_OR_RETURN(LocalFeatures query, MemoizedLocal(input));
-  // Registered: the plain view's first kLocalStoredKeypoints, as `warden hash --local` stores.
-  LocalFeatures reference = query;
-  reference.keypoints.resize(
-      std::min(PlainKeypointCount(query), static_cast<size_t>(kLocalStoredKeypoints)));
-  reference.enlarged_begin = 0;
-  reference.without_overlay = nullptr;
+  // Registered: what `warden hash --local` stores (RegisteredLocalFeatures).
+  const LocalFeatures reference = RegisteredLocalFeatures(query);
   Result<LocalFeatures> stored = DecodeLocalFeatures(EncodeLocalFeatures(reference));
   if (!stored.ok()) return stored.status().WithContext("local features' stored form");
   AppendFeatures(*stored, out);

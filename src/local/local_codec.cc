@@ -2,13 +2,15 @@
 //
 //   offset  size  field
 //   0       3     magic "WLF"
-//   3       1     format version (kFormatVersion)
+//   3       1     format version (kFormatVersion; version 1 is still read)
 //   4       4     source width, uint32 little-endian, 1..kMaxSide
 //   8       4     source height, uint32 little-endian, 1..kMaxSide
 //   12      2     keypoint count n, uint16 little-endian, 0..kLocalStoredKeypoints
 //   14      38*n  keypoints, each:
 //                   x, y     uint16 LE: floor(x / width * 65536), decoded at the bin's centre
-//                   scale    uint8: round(16 log_1.2 scale), so pyramid levels are exact steps
+//                   scale    int8: round(16 log_1.2 scale), so pyramid levels are exact steps
+//                            (version 1: uint8, scales >= 1 only; version 2 adds the
+//                            enlarged view's finer keypoints of a small registered picture)
 //                   angle    uint8: round(angle / (2 pi / 256)) mod 256
 //                   32 bytes descriptor
 //
@@ -27,7 +29,8 @@ namespace warden {
 namespace {
 
 constexpr uint8_t kMagic[3] = {'W', 'L', 'F'};
-constexpr uint8_t kFormatVersion = 1;
+constexpr uint8_t kFormatVersion = 2;
+constexpr uint8_t kFormatVersionUnsignedScale = 1;
 constexpr size_t kHeaderBytes = 14;
 constexpr size_t kKeypointBytes = 6 + kLocalDescriptorBytes;
 // Larger than any side a decoder accepts (100 megapixels, 1 pixel wide), far below overflow.
@@ -54,11 +57,13 @@ uint32_t QuantisePosition(float v, int size) {
   return q >= 65535.0 ? 65535u : static_cast<uint32_t>(q);
 }
 
-uint32_t QuantiseScale(float scale) {
-  if (!(scale > 1)) return 0;
+// The scale's signed byte, two's complement: steps of 1/16 level, clamped to -128..127.
+uint8_t QuantiseScale(float scale) {
+  if (!(scale > 0)) return 0;  // also catches NaN
   const double q = std::floor(
       std::log(static_cast<double>(scale)) / std::log(kScaleBase) * kScaleStepsPerLevel + 0.5);
-  return q >= 255.0 ? 255u : static_cast<uint32_t>(q);
+  const double clamped = std::clamp(q, -128.0, 127.0);
+  return static_cast<uint8_t>(static_cast<int>(clamped) & 0xFF);
 }
 
 uint32_t QuantiseAngle(float angle) {
@@ -86,7 +91,7 @@ std::vector<uint8_t> EncodeLocalFeatures(const LocalFeatures& features) {
   for (const LocalKeypoint& kp : kps) {
     PutU16(out, QuantisePosition(kp.x, features.width));
     PutU16(out, QuantisePosition(kp.y, features.height));
-    out.push_back(static_cast<uint8_t>(QuantiseScale(kp.scale)));
+    out.push_back(QuantiseScale(kp.scale));
     out.push_back(static_cast<uint8_t>(QuantiseAngle(kp.angle)));
     out.insert(out.end(), kp.descriptor.begin(), kp.descriptor.end());
   }
@@ -108,11 +113,13 @@ Result<LocalFeatures> DecodeLocalFeatures(std::span<const uint8_t> bytes) {
   if (p[0] != kMagic[0] || p[1] != kMagic[1] || p[2] != kMagic[2]) {
     return Status::CorruptData(what + "bad magic (not a WLF stored form)");
   }
-  if (p[3] != kFormatVersion) {
+  if (p[3] != kFormatVersion && p[3] != kFormatVersionUnsignedScale) {
     return Status::CorruptData(what + "unknown stored-form version " + std::to_string(p[3]) +
-                               " (this build reads version " + std::to_string(kFormatVersion) +
-                               ")");
+                               " (this build reads versions " +
+                               std::to_string(kFormatVersionUnsignedScale) + " and " +
+                               std::to_string(kFormatVersion) + ")");
   }
+  const bool signed_scale = p[3] == kFormatVersion;
   const uint32_t width = GetU32(p + 4);
   const uint32_t height = GetU32(p + 8);
   if (width < 1 || height < 1 || width > kMaxSide || height > kMaxSide) {
@@ -141,7 +148,8 @@ Result<LocalFeatures> DecodeLocalFeatures(std::span<const uint8_t> bytes) {
     // Bin centres: x < width always, and the error is at most half a bin.
     kp.x = static_cast<float>((GetU16(k) + 0.5) * width / 65536.0);
     kp.y = static_cast<float>((GetU16(k + 2) + 0.5) * height / 65536.0);
-    kp.scale = static_cast<float>(std::pow(kScaleBase, k[4] / double{kScaleStepsPerLevel}));
+    const int steps = signed_scale && k[4] >= 128 ? k[4] - 256 : k[4];
+    kp.scale = static_cast<float>(std::pow(kScaleBase, steps / double{kScaleStepsPerLevel}));
     const int a = k[5] >= 128 ? k[5] - 256 : k[5];
     kp.angle = static_cast<float>(a * (2 * kPi / 256.0));
     kp.response = 0;

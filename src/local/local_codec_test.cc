@@ -21,7 +21,9 @@ LocalFeatures RandomFeatures(int n, int w, int h, uint32_t seed) {
     LocalKeypoint k;
     k.x = static_cast<float>(rng() % (w * 100)) / 100.0f;
     k.y = static_cast<float>(rng() % (h * 100)) / 100.0f;
-    k.scale = static_cast<float>(std::pow(1.2, static_cast<int>(rng() % 7)));
+    // Pyramid levels 0..6, and an enlarged view's finer ones (down to 1/4).
+    k.scale = static_cast<float>(std::pow(1.2, static_cast<int>(rng() % 7)) /
+                                 std::pow(2.0, static_cast<int>(rng() % 3)));
     k.angle = static_cast<float>(-kPi + (rng() % 100000) * (2 * kPi / 100000));
     k.response = 5;
     for (auto& b : k.descriptor) b = static_cast<uint8_t>(rng());
@@ -41,7 +43,7 @@ TEST(LocalCodecTest, RoundTripKeepsEveryFieldWithinItsQuantum) {
   EXPECT_EQ(bytes.size(), 14u + 38u * kLocalStoredKeypoints);
   EXPECT_LE(bytes.size(), kLocalMaxStoredBytes);
   EXPECT_EQ(bytes[0], 'W');
-  EXPECT_EQ(bytes[3], 1);
+  EXPECT_EQ(bytes[3], 2);
   Result<LocalFeatures> d = DecodeLocalFeatures(bytes);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(d->width, 1600);
@@ -54,7 +56,8 @@ TEST(LocalCodecTest, RoundTripKeepsEveryFieldWithinItsQuantum) {
     EXPECT_LE(std::fabs(a.y - b.y), 1004.0 / 65536) << i;
     EXPECT_LT(b.x, 1600.0f);
     EXPECT_LT(b.y, 1004.0f);
-    EXPECT_NEAR(b.scale, a.scale, a.scale * 1e-4) << i;
+    // Steps of 1/16 level: within half a step (0.57%).
+    EXPECT_NEAR(b.scale, a.scale, a.scale * 0.006) << i;
     EXPECT_LE(AngleDiff(a.angle, b.angle), kPi / 256 + 1e-6) << i;
     EXPECT_GE(b.angle, -kPi - 1e-6);
     EXPECT_LT(b.angle, kPi);
@@ -62,6 +65,33 @@ TEST(LocalCodecTest, RoundTripKeepsEveryFieldWithinItsQuantum) {
   }
   // Encoding the decoded form again gives the same bytes.
   EXPECT_EQ(EncodeLocalFeatures(*d), bytes);
+}
+
+TEST(LocalCodecTest, VersionOneFormsStillDecodeWithTheirUnsignedScales) {
+  LocalFeatures f = RandomFeatures(3, 640, 480, 4);
+  f.keypoints[0].scale = 1;
+  f.keypoints[1].scale = 1.44f;    // level 2: 32 steps
+  f.keypoints[2].scale = 0.6944f;  // level -2: -32 steps, 224 as a byte
+  std::vector<uint8_t> bytes = EncodeLocalFeatures(f);
+  ASSERT_EQ(bytes.size(), 14u + 3 * 38u);
+  EXPECT_EQ(bytes[14 + 4], 0);
+  EXPECT_EQ(bytes[14 + 38 + 4], 32);
+  EXPECT_EQ(bytes[14 + 76 + 4], 224);
+  Result<LocalFeatures> v2 = DecodeLocalFeatures(bytes);
+  ASSERT_TRUE(v2.ok()) << v2.status().ToString();
+  EXPECT_NEAR(v2->keypoints[2].scale, 1 / 1.44, 1e-4);
+  // The same bytes as version 1 (unsigned scale, as written before version 2): 224 steps is
+  // 1.2^14, and everything else decodes the same.
+  bytes[3] = 1;
+  Result<LocalFeatures> v1 = DecodeLocalFeatures(bytes);
+  ASSERT_TRUE(v1.ok()) << v1.status().ToString();
+  EXPECT_FLOAT_EQ(v1->keypoints[0].scale, 1);
+  EXPECT_NEAR(v1->keypoints[1].scale, 1.44, 1e-4);
+  EXPECT_NEAR(v1->keypoints[2].scale, std::pow(1.2, 14), 1e-2);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(v1->keypoints[i].x, v2->keypoints[i].x);
+    EXPECT_EQ(v1->keypoints[i].descriptor, v2->keypoints[i].descriptor);
+  }
 }
 
 TEST(LocalCodecTest, EmptyFeaturesRoundTrip) {
@@ -89,8 +119,10 @@ TEST(LocalCodecTest, RejectsBrokenStoredForms) {
   b[0] = 'X';
   ExpectCorrupt(b, "magic");
   b = good;
-  b[3] = 2;
-  ExpectCorrupt(b, "version 2");
+  b[3] = 3;
+  ExpectCorrupt(b, "version 3");
+  b[3] = 0;
+  ExpectCorrupt(b, "unknown stored-form version 0 (this build reads versions 1 and 2)");
   b = good;
   b.pop_back();
   ExpectCorrupt(b, "10 keypoints need 394");

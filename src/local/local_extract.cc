@@ -35,7 +35,9 @@ constexpr int kWorkingLongSide = 640;
 // map to a few pixels there: enlarged, the pyramid's levels reach the registered corners'
 // scale. Measured on the eval's saved queries (docs/local-features.md, "Small queries"): a
 // quarter-size copy 24.7 -> 81.0%, no transform lower.
-constexpr double kMaxEnlargement = 2.0;
+// Up to 4x since algorithm version 2: a quarter-size copy of a 150-pixel picture (37 px) then
+// still reaches the registered enlarged keypoints (below).
+constexpr double kMaxEnlargement = 4.0;
 // Images with a side below this give no keypoints (the header's contract).
 constexpr int kMinImageSide = 32;
 // Pyramid: each level 1/1.2 of the previous one (keypoint scale 1.2^level), while its shorter
@@ -75,6 +77,15 @@ constexpr int kTailGridCells = 100;
 // there, and unweighted Harris ranking keeps mostly fine ones. Powers of 1.5 and 2 are exact
 // in double, so the products are the same everywhere.
 constexpr double kLevelWeight = 1.5;
+// A registered picture under kLocalEnlargeBelow (algorithm version 2) keeps this many keypoints
+// of its plain view, then its enlarged view's. Text across a small picture leaves a few
+// patches of it free, too narrow for its own pyramid's 31-pixel patches but not for the
+// enlarged view's; measured in docs/local-features.md, "Small registered pictures".
+constexpr size_t kRegisteredPlainKeypoints = 50;
+// ... of which it keeps those under this scale (in the plain view's units): the enlarged
+// pyramid's levels at or above the enlargement repeat the plain view's levels (under 1, not at
+// 1, for the rounding of the enlarged size).
+constexpr float kRegisteredEnlargedMaxScale = 0.99f;
 
 struct Level {
   GreyImage image;
@@ -231,10 +242,14 @@ LocalFeatures ExtractFromGrey(GreyImage grey, int source_width, int source_heigh
   features.height = source_height;
 
   const int long_side = std::max(grey.width, grey.height);
+  // Keypoint scales are in the working picture's units: an enlarged view's level k is
+  // 1.2^k / the enlargement, so that one geometry fits the keypoints of both views.
+  double unit = 1;
   if (enlarge) {
     const double f = std::min(kMaxEnlargement, static_cast<double>(kLocalEnlargeBelow) / long_side);
     const int w = std::max(grey.width, RoundPositive(grey.width * f));
     const int h = std::max(grey.height, RoundPositive(grey.height * f));
+    unit = static_cast<double>(grey.width) / w;
     grey = local::EnlargeBilinear(grey, w, h);
   }
   std::vector<Level> levels = BuildPyramid(std::move(grey));
@@ -255,7 +270,7 @@ LocalFeatures ExtractFromGrey(GreyImage grey, int source_width, int source_heigh
     LocalKeypoint kp;
     kp.x = static_cast<float>((c.x + 0.5) * source_width / level.image.width);
     kp.y = static_cast<float>((c.y + 0.5) * source_height / level.image.height);
-    kp.scale = static_cast<float>(level_scale[c.level]);
+    kp.scale = static_cast<float>(level_scale[c.level] * unit);
     kp.angle = local::IntensityCentroidAngle(level.image, c.x, c.y);
     // DeterministicAtan2 returns [-pi, pi]; the contract is [-pi, pi).
     if (kp.angle >= 3.14159265f) kp.angle = -kp.angle;
@@ -266,23 +281,50 @@ LocalFeatures ExtractFromGrey(GreyImage grey, int source_width, int source_heigh
   return features;
 }
 
+// The keypoints a small picture registers, up to `limit`: the plain view's first
+// kRegisteredPlainKeypoints, then the enlarged view's keypoints finer than the plain view's
+// finest level, then the plain view's rest. Each view's order is a prefix-consistent ranking,
+// so this is one too.
+std::vector<LocalKeypoint> MixViews(std::span<const LocalKeypoint> plain,
+                                    std::span<const LocalKeypoint> enlarged, size_t limit) {
+  std::vector<LocalKeypoint> finer;
+  for (const LocalKeypoint& kp : enlarged) {
+    if (kp.scale < kRegisteredEnlargedMaxScale) finer.push_back(kp);
+  }
+  const size_t head = std::min({plain.size(), limit, kRegisteredPlainKeypoints});
+  const size_t from_enlarged = std::min(finer.size(), limit - head);
+  const size_t rest = std::min(plain.size() - head, limit - head - from_enlarged);
+  std::vector<LocalKeypoint> out(plain.begin(), plain.begin() + head);
+  out.insert(out.end(), finer.begin(), finer.begin() + from_enlarged);
+  out.insert(out.end(), plain.begin() + head, plain.begin() + head + rest);
+  return out;
+}
+
 // The plain extraction, then for a small query its enlarged view after it (LocalFeatures::
-// enlarged_begin). `grey` is at working size.
+// enlarged_begin); for a small picture without options.enlarged_view (a registration), both
+// views mixed into one list (MixViews). `grey` is at working size.
 LocalFeatures ExtractViews(GreyImage grey, int source_width, int source_height,
                            const LocalExtractOptions& options) {
-  const bool view = options.enlarged_view &&
-                    std::max(source_width, source_height) < kLocalEnlargeBelow &&
-                    std::max(grey.width, grey.height) < kLocalEnlargeBelow;
-  if (!view) {
+  const bool small = std::max(source_width, source_height) < kLocalEnlargeBelow &&
+                     std::max(grey.width, grey.height) < kLocalEnlargeBelow;
+  if (!small) {
     return ExtractFromGrey(std::move(grey), source_width, source_height, options.max_keypoints,
                            false);
   }
   LocalFeatures features =
       ExtractFromGrey(grey, source_width, source_height, options.max_keypoints, false);
   if (features.keypoints.empty()) return features;  // too small or flat: enlarged too
+  // A registration mixes in the finer of the enlarged view's first kLocalQueryKeypoints, as
+  // RegisteredLocalFeatures finds them in a query's extraction.
   LocalFeatures enlarged =
-      ExtractFromGrey(std::move(grey), source_width, source_height, options.max_keypoints, true);
+      ExtractFromGrey(std::move(grey), source_width, source_height,
+                      options.enlarged_view ? options.max_keypoints : kLocalQueryKeypoints, true);
   if (enlarged.keypoints.empty()) return features;
+  if (!options.enlarged_view) {
+    features.keypoints = MixViews(features.keypoints, enlarged.keypoints,
+                                  static_cast<size_t>(options.max_keypoints));
+    return features;
+  }
   features.enlarged_begin = features.keypoints.size();
   features.keypoints.insert(features.keypoints.end(), enlarged.keypoints.begin(),
                             enlarged.keypoints.end());
@@ -376,6 +418,25 @@ int SourceHeight(const Image& image) {
 }
 
 }  // namespace
+
+LocalFeatures RegisteredLocalFeatures(const LocalFeatures& query) {
+  LocalFeatures out;
+  out.width = query.width;
+  out.height = query.height;
+  const std::span<const LocalKeypoint> all(query.keypoints);
+  const size_t plain = PlainKeypointCount(query);
+  const size_t limit = kLocalStoredKeypoints;
+  if (plain < all.size()) {
+    const std::span<const LocalKeypoint> enlarged = all.subspan(plain);
+    out.keypoints = MixViews(
+        all.first(plain),
+        enlarged.first(std::min(enlarged.size(), static_cast<size_t>(kLocalQueryKeypoints))),
+        limit);
+  } else {
+    out.keypoints.assign(all.begin(), all.begin() + std::min(plain, limit));
+  }
+  return out;
+}
 
 Result<LocalFeatures> ExtractLocalFeatures(const Image& image, const LocalExtractOptions& options) {
   WARDEN_RETURN_IF_ERROR(CheckOptions(options));

@@ -181,24 +181,30 @@ TEST(LocalExtractTest, SmallAndFlatImagesGiveNoKeypoints) {
 }
 
 TEST(LocalExtractTest, SmallQueriesGetAnEnlargedView) {
-  // A query under 320 px on its longer side: its own keypoints first (the same as without the
-  // view), then those of the image enlarged up to twice, in the image's own coordinates.
+  // A query under 320 px on its longer side: its own keypoints first, then those of the image
+  // enlarged (here twice, to 320 px), in the image's own coordinates and scale units.
   const Image small = Synthetic(160, 120, 8);
-  const LocalFeatures plain = Extract(small, kLocalQueryKeypoints);
   Result<LocalFeatures> viewed =
       ExtractLocalFeatures(small, {.max_keypoints = kLocalQueryKeypoints, .enlarged_view = true});
   ASSERT_TRUE(viewed.ok()) << viewed.status().ToString();
-  EXPECT_EQ(plain.enlarged_begin, 0u);
-  ASSERT_EQ(viewed->enlarged_begin, plain.keypoints.size());
-  ASSERT_GT(viewed->keypoints.size(), plain.keypoints.size() + 100);
-  EXPECT_LE(viewed->keypoints.size(), plain.keypoints.size() + kLocalQueryKeypoints);
-  EXPECT_EQ(PlainKeypointCount(*viewed), plain.keypoints.size());
-  for (size_t i = 0; i < plain.keypoints.size(); ++i) {
-    ASSERT_TRUE(SameKeypoint(viewed->keypoints[i], plain.keypoints[i])) << i;
+  Result<LocalFeatures> hundred =
+      ExtractLocalFeatures(small, {.max_keypoints = kLocalStoredKeypoints, .enlarged_view = true});
+  ASSERT_TRUE(hundred.ok());
+  const size_t plain = viewed->enlarged_begin;
+  ASSERT_GT(plain, 200u);
+  ASSERT_GT(viewed->keypoints.size(), plain + 100);
+  EXPECT_LE(viewed->keypoints.size(), plain + kLocalQueryKeypoints);
+  EXPECT_EQ(PlainKeypointCount(*viewed), plain);
+  // Each view is prefix-consistent on its own.
+  ASSERT_EQ(hundred->enlarged_begin, static_cast<size_t>(kLocalStoredKeypoints));
+  ASSERT_EQ(hundred->keypoints.size(), 2u * kLocalStoredKeypoints);
+  for (size_t i = 0; i < 100; ++i) {
+    ASSERT_TRUE(SameKeypoint(hundred->keypoints[i], viewed->keypoints[i])) << i;
+    ASSERT_TRUE(SameKeypoint(hundred->keypoints[100 + i], viewed->keypoints[plain + i])) << i;
   }
   // The enlarged view's finest level is the image at 320x240: its keypoints sit on a
-  // half-pixel grid (x = (column + 0.5) / 2), where the plain view's finest are at
-  // column + 0.5.
+  // half-pixel grid (x = (column + 0.5) / 2) with scale 1/2, where the plain view's finest are
+  // at column + 0.5 with scale 1. Every enlarged scale is 1.2^level / 2.
   std::set<float> enlarged_fractions, plain_fractions;
   for (size_t i = 0; i < viewed->keypoints.size(); ++i) {
     const LocalKeypoint& k = viewed->keypoints[i];
@@ -206,26 +212,72 @@ TEST(LocalExtractTest, SmallQueriesGetAnEnlargedView) {
     EXPECT_LT(k.x, 160);
     EXPECT_GE(k.y, 0);
     EXPECT_LT(k.y, 120);
-    if (k.scale != 1.0f) continue;
-    (i < viewed->enlarged_begin ? plain_fractions : enlarged_fractions)
-        .insert(k.x - std::floor(k.x));
+    const bool enlarged = i >= plain;
+    const double level = std::log(k.scale * (enlarged ? 2.0 : 1.0)) / std::log(1.2);
+    EXPECT_NEAR(level, std::round(level), 1e-4) << i;
+    EXPECT_GE(level, -1e-4) << i;
+    if (k.scale == (enlarged ? 0.5f : 1.0f)) {
+      (enlarged ? enlarged_fractions : plain_fractions).insert(k.x - std::floor(k.x));
+    }
   }
   EXPECT_EQ(plain_fractions, (std::set<float>{0.5f}));
   EXPECT_EQ(enlarged_fractions, (std::set<float>{0.25f, 0.75f}));
-  // Encoding keeps the plain view only (a query's view is never a stored form).
-  Result<LocalFeatures> hundred =
-      ExtractLocalFeatures(small, {.max_keypoints = kLocalStoredKeypoints, .enlarged_view = true});
-  ASSERT_TRUE(hundred.ok());
-  ASSERT_EQ(hundred->enlarged_begin, static_cast<size_t>(kLocalStoredKeypoints));
-  EXPECT_EQ(EncodeLocalFeatures(*hundred),
-            EncodeLocalFeatures(Extract(small, kLocalStoredKeypoints)));
-  // At 320 px and above there is no view.
+
+  // Registered (no view asked for): the plain view's first 50, then the enlarged keypoints
+  // finer than scale 1 in their order, then the plain view's next ones, 100 in all; the same
+  // as RegisteredLocalFeatures derives from the query. Encoding keeps it whole.
+  const LocalFeatures registered = Extract(small, kLocalStoredKeypoints);
+  EXPECT_EQ(registered.enlarged_begin, 0u);
+  ASSERT_EQ(registered.keypoints.size(), static_cast<size_t>(kLocalStoredKeypoints));
+  std::vector<LocalKeypoint> expected(viewed->keypoints.begin(), viewed->keypoints.begin() + 50);
+  for (size_t i = plain; i < viewed->keypoints.size() && expected.size() < 100; ++i) {
+    if (viewed->keypoints[i].scale < 0.99f) expected.push_back(viewed->keypoints[i]);
+  }
+  for (size_t i = 50; expected.size() < 100; ++i) expected.push_back(viewed->keypoints[i]);
+  int finer = 0;
+  for (size_t i = 0; i < 100; ++i) {
+    ASSERT_TRUE(SameKeypoint(registered.keypoints[i], expected[i])) << i;
+    finer += registered.keypoints[i].scale < 0.99f ? 1 : 0;
+  }
+  EXPECT_GT(finer, 30);  // the enlarged view's levels 0..3 (scales 0.5 to 0.86)
+  EXPECT_EQ(EncodeLocalFeatures(RegisteredLocalFeatures(*viewed)), EncodeLocalFeatures(registered));
+  Result<LocalFeatures> back = DecodeLocalFeatures(EncodeLocalFeatures(registered));
+  ASSERT_TRUE(back.ok());
+  EXPECT_LT(back->keypoints[50].scale, 0.99f);
+  EXPECT_NEAR(back->keypoints[50].scale, registered.keypoints[50].scale, 0.006);
+
+  // At 320 px and above there is no view, and the registered form is the plain first 100.
+  const Image large_image = Synthetic(320, 200, 8);
   Result<LocalFeatures> large = ExtractLocalFeatures(
-      Synthetic(320, 200, 8), {.max_keypoints = kLocalQueryKeypoints, .enlarged_view = true});
+      large_image, {.max_keypoints = kLocalQueryKeypoints, .enlarged_view = true});
   ASSERT_TRUE(large.ok());
   EXPECT_EQ(large->enlarged_begin, 0u);
-  EXPECT_EQ(large->keypoints.size(),
-            Extract(Synthetic(320, 200, 8), kLocalQueryKeypoints).keypoints.size());
+  EXPECT_EQ(large->keypoints.size(), Extract(large_image, kLocalQueryKeypoints).keypoints.size());
+  EXPECT_EQ(EncodeLocalFeatures(RegisteredLocalFeatures(*large)),
+            EncodeLocalFeatures(Extract(large_image, kLocalStoredKeypoints)));
+}
+
+TEST(LocalExtractTest, VersionOneFormsOfSmallPicturesStillMatch) {
+  // A bank registered before version 2 holds a small picture's plain view only (stored-form
+  // version 1). Today's query of the same picture still matches it, through its plain view.
+  const Image small = Synthetic(160, 120, 9);
+  Result<LocalFeatures> query =
+      ExtractLocalFeatures(small, {.max_keypoints = kLocalQueryKeypoints, .enlarged_view = true});
+  ASSERT_TRUE(query.ok());
+  LocalFeatures old = *query;
+  old.keypoints.resize(kLocalStoredKeypoints);
+  old.enlarged_begin = 0;
+  std::vector<uint8_t> bytes = EncodeLocalFeatures(old);
+  bytes[3] = 1;  // every plain scale is >= 1: the same bytes as version 1 wrote
+  Result<LocalFeatures> v1 = DecodeLocalFeatures(bytes);
+  ASSERT_TRUE(v1.ok()) << v1.status().ToString();
+  const LocalMatch m = VerifyLocalMatch(*query, *v1, {});
+  EXPECT_TRUE(m.matched);
+  EXPECT_GE(m.inliers, 90);
+  // And it differs from today's registered form of the picture from keypoint 50 on.
+  const LocalFeatures now = RegisteredLocalFeatures(*query);
+  EXPECT_TRUE(SameKeypoint(now.keypoints[49], old.keypoints[49]));
+  EXPECT_FALSE(SameKeypoint(now.keypoints[50], old.keypoints[50]));
 }
 
 TEST(LocalExtractTest, KeypointsLieInsideTheImageWithValidFields) {

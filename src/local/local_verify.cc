@@ -417,8 +417,18 @@ LocalMatch VerifyView(std::span<const LocalKeypoint> keypoints, int width, int h
   return m;
 }
 
-// The query's plain view and, for a small query, its enlarged view, each verified on its own;
-// the better answers.
+// The parameters for a small query's two views pooled: their own minimum, and the enlarged
+// view's exact bonus.
+LocalVerifyParams PooledViewParams(const LocalVerifyParams& params) {
+  LocalVerifyParams out = params;
+  out.min_strong_inliers =
+      std::max(params.min_strong_inliers, params.pooled_views_min_strong_inliers);
+  out.exact_bonus = params.enlarged_exact_bonus;
+  return out;
+}
+
+// The query's plain view and, for a small query, its enlarged view, each verified on its own
+// and the two pooled; the best answers.
 LocalMatch VerifyViews(const LocalFeatures& query, const LocalFeatures& reference,
                        const LocalVerifyOptions& options, const LocalVerifyParams& params,
                        std::vector<LocalInlier>* inliers) {
@@ -427,8 +437,7 @@ LocalMatch VerifyViews(const LocalFeatures& query, const LocalFeatures& referenc
   if (split == all.size()) {
     return VerifyView(all, query.width, query.height, 0, reference, options, params, inliers);
   }
-  // A small query's two views are verified on their own, and the better one answers: pooling
-  // them would let one view's pairs prop up a geometry the other's do not support.
+  // A small query's two views are verified on their own, and the better one answers...
   LocalVerifyParams enlarged_params = params;
   enlarged_params.min_strong_inliers = params.enlarged_min_strong_inliers;
   enlarged_params.exact_bonus = params.enlarged_exact_bonus;
@@ -438,11 +447,21 @@ LocalMatch VerifyViews(const LocalFeatures& query, const LocalFeatures& referenc
   const LocalMatch b =
       VerifyView(all.subspan(split), query.width, query.height, split, reference, options,
                  enlarged_params, inliers != nullptr ? &enlarged_inliers : nullptr);
+  LocalMatch best = a;
   if (b.score > a.score || (b.score == a.score && b.inliers > a.inliers)) {
     if (inliers != nullptr) *inliers = std::move(enlarged_inliers);
-    return b;
+    best = b;
   }
-  return a;
+  // ... and pooled, with a minimum of their own (LocalVerifyParams::pooled_views_*).
+  std::vector<LocalInlier> pooled_inliers;
+  const LocalMatch c = VerifyView(
+      all.first(split), query.width, query.height, 0, reference, options, PooledViewParams(params),
+      inliers != nullptr ? &pooled_inliers : nullptr, all.subspan(split), split);
+  if (c.score > best.score || (c.score == best.score && c.inliers > best.inliers)) {
+    if (inliers != nullptr) *inliers = std::move(pooled_inliers);
+    best = c;
+  }
+  return best;
 }
 
 }  // namespace
@@ -491,6 +510,12 @@ LocalMatch VerifyLocalMatchDetailed(const LocalFeatures& query, const LocalFeatu
     consider(VerifyView(other.subspan(other_plain), query.width, query.height,
                         own.size() + other_plain, reference, options, enlarged_params,
                         inliers != nullptr ? &other_inliers : nullptr),
+             other_inliers);
+    // ... and its two views pooled, as the query's own.
+    consider(VerifyView(other.first(other_plain), query.width, query.height, own.size(), reference,
+                        options, PooledViewParams(overlay_params),
+                        inliers != nullptr ? &other_inliers : nullptr, other.subspan(other_plain),
+                        own.size() + other_plain),
              other_inliers);
   }
   return best;

@@ -81,6 +81,16 @@ struct LocalVerifyParams {
   // (docs/local-features.md, "Small queries").
   int enlarged_min_strong_inliers = 10;
   int enlarged_exact_bonus = 3;
+  // The two views are also verified pooled (one geometry over the pairs of both: since
+  // algorithm version 2 their keypoint scales share one unit, and a small registered picture
+  // holds keypoints of both its views), with this minimum (or min_strong_inliers, the larger)
+  // and enlarged_exact_bonus. The plain view's pairs may add nothing, so an enlarged view with
+  // 8 strong inliers can match this way; lowering enlarged_min_strong_inliers itself to 8
+  // matched one of the 271 distinct-photos pairs (the quick eval), the pool none. Measured on
+  // the quick eval (docs/local-features.md, "Small registered pictures"): a pool minimum of 6
+  // matched 2 distinct-photos pairs, 7 and 8 none; 8 won back the 4 points of rotated and
+  // cropped copies that registering both views had cost.
+  int pooled_views_min_strong_inliers = 8;
   // The overlay-removed picture (LocalFeatures::without_overlay) is verified with this minimum
   // in place of min_strong_inliers (its enlarged view with the larger of this and
   // enlarged_min_strong_inliers): its filled-in pixels are guesses. Measured on the eval's 300
@@ -89,8 +99,12 @@ struct LocalVerifyParams {
   // squares the mask takes); with 8, 246 and 1 (docs/local-features.md, "Text across the
   // picture"). With the view pooled with the query's own keypoints (the full eval of 28 Nov
   // 14:08 UTC against a run with 7): 7 caught 3 more `text3` copies (86.0 -> 87.0%) and 2 more
-  // `thorn_noise0.2` ones, for 3 more negatives scoring >= 1 (561 -> 564); kept at 8.
-  int overlay_min_strong_inliers = 8;
+  // `thorn_noise0.2` ones, for 3 more negatives scoring >= 1 (561 -> 564). With small pictures
+  // registered from both views (version 2), on the 300 saved `text3` copies: 8 matched 280, 7
+  // 284, 6 285; the full eval at 6 had fewer negatives scoring >= 1 than version 1 at 8 (531
+  // against 561) and no distinct-photos pair. The view's pooled enlarged and plain views still
+  // need pooled_views_min_strong_inliers.
+  int overlay_min_strong_inliers = 6;
 };
 
 // VerifyLocalMatch with explicit parameters. REQUIRES: every field in a sensible range

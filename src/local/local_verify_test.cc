@@ -381,7 +381,7 @@ LocalFeatures WithEnlargedView(LocalFeatures plain, const LocalFeatures& enlarge
   return plain;
 }
 
-TEST(LocalVerifyTest, AnEnlargedViewIsVerifiedOnItsOwnAndMoreStrictly) {
+TEST(LocalVerifyTest, AnEnlargedViewIsVerifiedOnItsOwnAndPooledMoreStrictly) {
   const LocalVerifyParams defaults;
   ASSERT_EQ(defaults.min_strong_inliers, 6);
   ASSERT_EQ(defaults.enlarged_min_strong_inliers, 10);
@@ -397,11 +397,17 @@ TEST(LocalVerifyTest, AnEnlargedViewIsVerifiedOnItsOwnAndMoreStrictly) {
   const LocalMatch in_plain = VerifyLocalMatch(WithEnlargedView(copies(9), nothing), reference, {});
   EXPECT_TRUE(in_plain.matched);
   EXPECT_EQ(in_plain.inliers, 9);
-  // ... in the enlarged view they do not (10 needed); ten do.
-  EXPECT_EQ(VerifyLocalMatch(WithEnlargedView(nothing, copies(9)), reference, {}).score, 0);
+  // ... in the enlarged view on its own they do not (10 needed; pooling switched off here)...
+  LocalVerifyParams unpooled = defaults;
+  unpooled.pooled_views_min_strong_inliers = 1000;
+  const LocalFeatures nine = WithEnlargedView(nothing, copies(9));
+  EXPECT_EQ(VerifyLocalMatchWith(nine, reference, {}, unpooled).score, 0);
+  // ... while the pooled views need 8, and the plain view's pairs may add nothing.
+  EXPECT_TRUE(VerifyLocalMatch(nine, reference, {}).matched);
+  // Ten match in the enlarged view on its own.
   const LocalFeatures ten = WithEnlargedView(nothing, copies(10));
   std::vector<LocalInlier> inliers;
-  const LocalMatch in_view = VerifyLocalMatchDetailed(ten, reference, {}, defaults, &inliers);
+  const LocalMatch in_view = VerifyLocalMatchDetailed(ten, reference, {}, unpooled, &inliers);
   EXPECT_TRUE(in_view.matched);
   EXPECT_EQ(in_view.inliers, 10);
   // The inliers name the query's keypoints by their index in the whole query.
@@ -418,46 +424,74 @@ TEST(LocalVerifyTest, AnEnlargedViewIsVerifiedOnItsOwnAndMoreStrictly) {
   EXPECT_EQ(VerifyLocalMatch(pooled, reference, {}).score, 0);
   pooled.enlarged_begin = 0;
   EXPECT_TRUE(VerifyLocalMatch(pooled, reference, {}).matched);
+  // The two views are also pooled, with 8 needed: copies of 4 registered keypoints in the
+  // plain view and of 4 others in the enlarged one match (neither view would alone), 4 + 3 do
+  // not, and a registered keypoint found in both counts once.
+  ASSERT_EQ(defaults.pooled_views_min_strong_inliers, 8);
+  auto some = [&](int strong, int first) {
+    return Quarter(CopiesWithFlippedBits(rng, reference, 0, strong, 0, first));
+  };
+  std::vector<LocalInlier> both_inliers;
+  const LocalFeatures four_four = WithEnlargedView(some(4, 0), some(4, 3));
+  const LocalMatch both =
+      VerifyLocalMatchDetailed(four_four, reference, {}, defaults, &both_inliers);
+  EXPECT_TRUE(both.matched);
+  EXPECT_EQ(both.inliers, 8);
+  int in_enlarged = 0;
+  for (const LocalInlier& in : both_inliers) {
+    in_enlarged += static_cast<size_t>(in.query) >= four_four.enlarged_begin ? 1 : 0;
+  }
+  EXPECT_EQ(in_enlarged, 4);
+  EXPECT_EQ(VerifyLocalMatch(WithEnlargedView(some(4, 0), some(3, 3)), reference, {}).score, 0);
+  EXPECT_EQ(VerifyLocalMatch(WithEnlargedView(some(4, 0), some(4, 0)), reference, {}).score, 0);
 }
 
-TEST(LocalVerifyTest, TheOverlayRemovedPictureIsPooledWithTheQueryAndNeedsMore) {
-  ASSERT_EQ(LocalVerifyParams{}.overlay_min_strong_inliers, 8);
+TEST(LocalVerifyTest, TheOverlayRemovedPictureIsPooledWithTheQuery) {
+  // The filled-in picture needs as many strong inliers as the query's own (6; 8 before the
+  // registered forms of small pictures held their enlarged view, docs/local-features.md).
+  ASSERT_EQ(LocalVerifyParams{}.overlay_min_strong_inliers, 6);
+  ASSERT_EQ(LocalVerifyParams{}.min_strong_inliers, 6);
   std::mt19937 rng(44);
   const LocalFeatures reference = MakeReference(rng, kLocalStoredKeypoints, 1000, 700);
   const LocalFeatures nothing = MakeReference(rng, 300, 1000, 700);
   auto copies = [&](int strong) { return CopiesWithFlippedBits(rng, reference, 0, strong, 0); };
-  // The lettered picture itself holds nothing of the reference; filled in, it holds 8 copies.
+  // The lettered picture itself holds nothing of the reference; filled in, it holds 6 copies.
   LocalFeatures query = nothing;
-  query.without_overlay = std::make_shared<const LocalFeatures>(copies(8));
+  query.without_overlay = std::make_shared<const LocalFeatures>(copies(6));
   std::vector<LocalInlier> inliers;
   const LocalMatch m =
       VerifyLocalMatchDetailed(query, reference, {}, LocalVerifyParams{}, &inliers);
   EXPECT_TRUE(m.matched);
-  EXPECT_EQ(m.inliers, 8);
+  EXPECT_EQ(m.inliers, 6);
   // The inliers name the overlay-removed picture's keypoints after the query's own.
-  ASSERT_EQ(inliers.size(), 8u);
+  ASSERT_EQ(inliers.size(), 6u);
   for (const LocalInlier& in : inliers) {
     ASSERT_GE(static_cast<size_t>(in.query), query.keypoints.size());
     EXPECT_EQ(query.without_overlay->keypoints[in.query - query.keypoints.size()].descriptor[20],
               reference.keypoints[in.reference].descriptor[20]);
   }
   EXPECT_EQ(VerifyLocalMatch(nothing, reference, {}).score, 0);
-  // Seven copies match in the picture itself (6 needed), not in the filled-in one (8).
-  LocalFeatures seven = nothing;
-  seven.without_overlay = std::make_shared<const LocalFeatures>(copies(7));
-  EXPECT_EQ(VerifyLocalMatch(seven, reference, {}).score, 0);
-  EXPECT_TRUE(VerifyLocalMatch(copies(7), reference, {}).matched);
+  // Five copies match in neither.
+  LocalFeatures five = nothing;
+  five.without_overlay = std::make_shared<const LocalFeatures>(copies(5));
+  EXPECT_EQ(VerifyLocalMatch(five, reference, {}).score, 0);
+  EXPECT_EQ(VerifyLocalMatch(copies(5), reference, {}).score, 0);
+  // A stricter minimum for the filled-in picture applies to it alone.
+  LocalVerifyParams strict;
+  strict.overlay_min_strong_inliers = 8;
+  EXPECT_EQ(VerifyLocalMatchWith(query, reference, {}, strict).score, 0);
+  EXPECT_TRUE(VerifyLocalMatchWith(copies(6), reference, {}, strict).matched);
   // It is pooled with the picture's own keypoints (the same picture, the same geometry):
-  // copies of 4 registered keypoints in the lettered picture and of 4 others in the filled-in
-  // one make 8, and the inliers come from both...
-  LocalFeatures split = CopiesWithFlippedBits(rng, reference, 0, 4, 0, 0);
+  // copies of 3 registered keypoints in the lettered picture and of 3 others in the filled-in
+  // one make 6, and the inliers come from both...
+  LocalFeatures split = CopiesWithFlippedBits(rng, reference, 0, 3, 0, 0);
   split.without_overlay =
-      std::make_shared<const LocalFeatures>(CopiesWithFlippedBits(rng, reference, 0, 4, 0, 3));
+      std::make_shared<const LocalFeatures>(CopiesWithFlippedBits(rng, reference, 0, 3, 0, 3));
   std::vector<LocalInlier> pooled_inliers;
   const LocalMatch pooled =
       VerifyLocalMatchDetailed(split, reference, {}, LocalVerifyParams{}, &pooled_inliers);
   EXPECT_TRUE(pooled.matched);
-  EXPECT_EQ(pooled.inliers, 8);
+  EXPECT_EQ(pooled.inliers, 6);
   int from_own = 0;
   for (const LocalInlier& in : pooled_inliers) {
     const size_t q = static_cast<size_t>(in.query);
@@ -467,15 +501,15 @@ TEST(LocalVerifyTest, TheOverlayRemovedPictureIsPooledWithTheQueryAndNeedsMore) 
         own ? split.keypoints[q] : split.without_overlay->keypoints[q - split.keypoints.size()];
     EXPECT_EQ(kp.descriptor[20], reference.keypoints[in.reference].descriptor[20]);
   }
-  EXPECT_EQ(from_own, 4);
-  // ... still with the stricter minimum (4 + 3 do not make 8), and a registered keypoint found
-  // in both counts once (copies of the same 4 do not make 8).
-  LocalFeatures short_split = CopiesWithFlippedBits(rng, reference, 0, 4, 0, 0);
+  EXPECT_EQ(from_own, 3);
+  // ... 3 + 2 do not make 6, and a registered keypoint found in both counts once (copies of
+  // the same 3 do not make 6).
+  LocalFeatures short_split = CopiesWithFlippedBits(rng, reference, 0, 3, 0, 0);
   short_split.without_overlay =
-      std::make_shared<const LocalFeatures>(CopiesWithFlippedBits(rng, reference, 0, 3, 0, 3));
+      std::make_shared<const LocalFeatures>(CopiesWithFlippedBits(rng, reference, 0, 2, 0, 3));
   EXPECT_EQ(VerifyLocalMatch(short_split, reference, {}).score, 0);
-  LocalFeatures same = copies(4);
-  same.without_overlay = std::make_shared<const LocalFeatures>(copies(4));
+  LocalFeatures same = copies(3);
+  same.without_overlay = std::make_shared<const LocalFeatures>(copies(3));
   EXPECT_EQ(VerifyLocalMatch(same, reference, {}).score, 0);
   // When both answer, the better one does.
   LocalFeatures both = copies(7);

@@ -342,7 +342,7 @@ TEST_P(BankStoreContractTest, LocalSignalsRoundTripAndDedupe) {
   ASSERT_EQ(got->signals.size(), 2u);
   EXPECT_EQ(got->signals[1].signal, local);
   EXPECT_EQ(got->signals[1].algorithm, "warden-local");
-  EXPECT_EQ(got->signals[1].algorithm_version, 1);
+  EXPECT_EQ(got->signals[1].algorithm_version, 2);
   // The same local value alone is the same item; every local value starts with the same
   // header, so one that differs only further on is another item.
   Result<AddItemResult> again = store_->AddItem(MakeItem("LOCAL", local), "t");

@@ -131,7 +131,7 @@ TEST(SqliteStoreTest, LocalSignalsAreStoredAsBytesWithTheirAlgorithm) {
     ASSERT_TRUE(store->AddItem(MakeItem("LOCAL", b), "t").ok());
   }
   EXPECT_EQ(QueryColumn(path, "SELECT algorithm || '/' || algorithm_version FROM signals"),
-            (std::vector<std::string>{"warden-local/1", "warden-local/1"}));
+            (std::vector<std::string>{"warden-local/2", "warden-local/2"}));
   EXPECT_EQ(QueryColumn(path, "SELECT length(value) FROM signals ORDER BY item_id"),
             (std::vector<std::string>{std::to_string(a.value.size() / 2),
                                       std::to_string(b.value.size() / 2)}));

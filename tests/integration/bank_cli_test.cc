@@ -177,7 +177,7 @@ TEST_F(BankCliTest, HashLocalPipesIntoImport) {
   r = Warden({"bank", "export", "LOCAL"});
   ASSERT_EQ(r.exit_status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr(R"("type":"local")"));
-  EXPECT_THAT(r.out, HasSubstr(R"("algorithm":"warden-local","algorithm_version":1)"));
+  EXPECT_THAT(r.out, HasSubstr(R"("algorithm":"warden-local","algorithm_version":2)"));
   r = Warden({"bank", "export", "LOCAL", "--format", "pytx"});
   ASSERT_EQ(r.exit_status, 0) << r.err;
   EXPECT_EQ(r.out.find("local"), std::string::npos);

@@ -237,7 +237,7 @@ TEST_F(ServeLocalTest, HashAnswersTheLocalSignalOnlyWhenAsked) {
   const Json& s = local["signals"][0];
   EXPECT_EQ(s.value("type", ""), "local");
   EXPECT_EQ(s.value("algorithm", ""), "warden-local");
-  EXPECT_EQ(s.value("algorithm_version", 0), 1);
+  EXPECT_EQ(s.value("algorithm_version", 0), 2);
   EXPECT_GT(s.value("keypoints", 0), 20);
   EXPECT_LE(s.value("keypoints", 1000), 100);  // kLocalStoredKeypoints
   const std::string value = s.value("value", "");
