@@ -151,14 +151,16 @@ class LocalSignal : public Signal {
  public:
   std::string_view name() const override { return "local"; }
   std::string_view description() const override {
-    return "local features (warden-local v1): cells of a 12x12 grid over the reference holding "
+    return "local features (warden-local v2): cells of a 12x12 grid over the reference holding "
            "a strong inlier of one geometry (near-equal descriptors, near-exact position), 0 "
            "under 6 strong inliers (each exact one after the first counting 2 more); query 1000 "
            "keypoints (its first 700 vote in the index) and, under 320 px, as many of the image "
-           "enlarged up to 2x, verified on their own (10 strong, 3 per exact), the better "
-           "answering; with outlined lettering across it, the same views of the picture with "
-           "the strokes filled in, verified on their own too; reference its first 100 as "
-           "stored; index top 32 by IDF-weighted votes";
+           "enlarged up to 4x, verified on their own (10 strong, 3 per exact) and pooled (8), "
+           "the best answering; with outlined lettering across it, the same views of the "
+           "picture with the strokes filled in, pooled with the query's and on their own (6, "
+           "their views pooled 8); reference as registered: its first 100, under 320 px the "
+           "plain view's first 50 and the enlarged view's finer keypoints; index top 32 by "
+           "IDF-weighted votes";
   }
   ScoreDirection direction() const override { return ScoreDirection::kSimilarity; }
   std::optional<StandardPoint> standard_point() const override { return LocalStandardPoint(); }
